@@ -1,0 +1,14 @@
+//! The Human Sourcing webhook domain: envelopes, jobs, candidates, dates.
+//! Knows nothing of HTTP or egui.
+
+pub mod candidate;
+pub mod dates;
+pub mod envelope;
+pub mod fields;
+pub mod job;
+pub mod lenient;
+
+pub use envelope::{BodyError, EntityType, Envelope, EventKind, parse_body};
+pub mod finding;
+
+pub use finding::{Finding, Level};

@@ -1,0 +1,112 @@
+//! Owns the listener on behalf of the window: start, stop, reconfigure, and
+//! drain what it captured into the session with a time budget.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+use crate::listener::{IdSource, Listener, ListenerConfig, ListenerEvent, Waker};
+use crate::session::Session;
+
+/// Room for bursts; when full the listener waits instead of dropping.
+const CHANNEL_CAPACITY: usize = 65_536;
+
+pub enum ListenerState<'a> {
+    Listening(&'a Listener),
+    Stopped,
+    Failed(&'a str),
+}
+
+pub struct Ingest {
+    config: ListenerConfig,
+    listener: Option<Listener>,
+    failure: Option<String>,
+    ids: IdSource,
+    sender: Sender<ListenerEvent>,
+    receiver: Receiver<ListenerEvent>,
+    waker: Waker,
+}
+
+impl Ingest {
+    pub fn new(config: ListenerConfig, waker: Waker) -> Self {
+        let (sender, receiver) = bounded(CHANNEL_CAPACITY);
+        Self {
+            config,
+            listener: None,
+            failure: None,
+            ids: Arc::new(AtomicU64::new(1)),
+            sender,
+            receiver,
+            waker,
+        }
+    }
+
+    pub fn config(&self) -> &ListenerConfig {
+        &self.config
+    }
+
+    pub fn state(&self) -> ListenerState<'_> {
+        match (&self.listener, &self.failure) {
+            (Some(listener), _) => ListenerState::Listening(listener),
+            (None, Some(reason)) => ListenerState::Failed(reason),
+            (None, None) => ListenerState::Stopped,
+        }
+    }
+
+    /// Starts with the current config; a failure is kept for the UI to show.
+    pub fn start(&mut self) {
+        self.listener = None;
+        match Listener::start(
+            self.config.clone(),
+            self.ids.clone(),
+            self.sender.clone(),
+            self.waker.clone(),
+        ) {
+            Ok(listener) => {
+                self.listener = Some(listener);
+                self.failure = None;
+            }
+            Err(e) => self.failure = Some(e.to_string()),
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.listener = None;
+        self.failure = None;
+    }
+
+    /// Applies a new config, restarting the listener if it was running.
+    pub fn reconfigure(&mut self, config: ListenerConfig) {
+        let was_running = self.listener.is_some() || self.failure.is_some();
+        self.config = config;
+        if was_running {
+            self.start();
+        }
+    }
+
+    /// Ids for captures made elsewhere (e.g. loaded), unique in the session.
+    pub fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Moves what arrived into `session` until the channel is empty or the
+    /// budget is spent. Returns true when more is waiting.
+    pub fn drain_into(&mut self, session: &mut Session, budget: Duration) -> bool {
+        let start = Instant::now();
+        while let Ok(event) = self.receiver.try_recv() {
+            match event {
+                ListenerEvent::Captured(capture) => session.push(*capture),
+                ListenerEvent::Failed(reason) => {
+                    self.listener = None;
+                    self.failure = Some(reason);
+                }
+            }
+            if start.elapsed() >= budget {
+                return !self.receiver.is_empty();
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,13 @@
+//! hookscope: a native desktop inspector for Human Sourcing webhooks.
+//!
+//! Data flows one way: listener → session → UI. Everything outside `ui` is
+//! plain Rust, shared with the headless commands.
+
+pub mod capture;
+pub mod cli;
+pub mod headless;
+pub mod hs;
+pub mod ingest;
+pub mod listener;
+pub mod session;
+pub mod ui;

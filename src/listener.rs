@@ -1,0 +1,339 @@
+//! The embedded HTTP listener: every request becomes a `Capture`, answered
+//! without waiting for anyone, then sent on the channel.
+
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
+use tiny_http::{Header, Response, Server};
+
+use crate::capture::{Capture, Oversize, Routes, Summary};
+
+pub const DEFAULT_PORT: u16 = 8090;
+pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
+
+/// Over this announced length a refused body is not even drained: tiny_http
+/// would allocate the whole announced length when the request is dropped.
+const DRAIN_LIMIT: u64 = 256 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenerConfig {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub routes: Routes,
+    pub max_body: u64,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: DEFAULT_PORT,
+            routes: Routes::default(),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// What the listener tells its owner.
+#[derive(Debug)]
+pub enum ListenerEvent {
+    Captured(Box<Capture>),
+    /// The listener stopped by itself (e.g. `accept` failed).
+    Failed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Called after each event is sent, e.g. to repaint the UI.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Capture ids, shared so that they stay unique across listener restarts.
+pub type IdSource = Arc<AtomicU64>;
+
+/// A running listener; dropping it stops it.
+pub struct Listener {
+    server: Arc<Server>,
+    local_addr: SocketAddr,
+    routes: Routes,
+    stopping: Arc<AtomicBool>,
+    accept_thread: Option<JoinHandle<()>>,
+    parked: Arc<AtomicU64>,
+}
+
+struct Shared {
+    config: ListenerConfig,
+    ids: IdSource,
+    events: Sender<ListenerEvent>,
+    waker: Waker,
+    parked: Arc<AtomicU64>,
+}
+
+impl Listener {
+    pub fn start(
+        config: ListenerConfig,
+        ids: IdSource,
+        events: Sender<ListenerEvent>,
+        waker: Waker,
+    ) -> Result<Self, ListenError> {
+        validate_routes(&config.routes)?;
+        let addr = SocketAddr::new(config.bind, config.port);
+        let server = Server::http(addr).map_err(|e| ListenError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+        let local_addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| ListenError::Config("the listener has no IP address".to_owned()))?;
+        let server = Arc::new(server);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let parked = Arc::new(AtomicU64::new(0));
+        let routes = config.routes.clone();
+        let shared = Arc::new(Shared {
+            config,
+            ids,
+            events,
+            waker,
+            parked: parked.clone(),
+        });
+        let accept_thread = std::thread::Builder::new()
+            .name("hookscope-listener".to_owned())
+            .spawn({
+                let server = server.clone();
+                let stopping = stopping.clone();
+                move || accept_loop(&server, &stopping, &shared)
+            })
+            .map_err(|e| ListenError::Config(format!("cannot start the listener thread: {e}")))?;
+        Ok(Self {
+            server,
+            local_addr,
+            routes,
+            stopping,
+            accept_thread: Some(accept_thread),
+            parked,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn job_url(&self) -> String {
+        format!("http://{}{}", self.local_addr, self.routes.job_path)
+    }
+
+    pub fn candidate_url(&self) -> String {
+        format!("http://{}{}", self.local_addr, self.routes.candidate_path)
+    }
+
+    /// Connections held open forever because they announced a body too large
+    /// to drain safely.
+    pub fn parked_connections(&self) -> u64 {
+        self.parked.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.server.unblock();
+        if let Some(thread) = self.accept_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn validate_routes(routes: &Routes) -> Result<(), ListenError> {
+    for (name, path) in [
+        ("job", &routes.job_path),
+        ("candidate", &routes.candidate_path),
+    ] {
+        if !path.starts_with('/') {
+            return Err(ListenError::Config(format!(
+                "the {name} path \"{path}\" must start with /"
+            )));
+        }
+    }
+    if routes.job_path == routes.candidate_path {
+        return Err(ListenError::Config(
+            "the job path and the candidate path must differ".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn accept_loop(server: &Server, stopping: &AtomicBool, shared: &Arc<Shared>) {
+    while !stopping.load(Ordering::SeqCst) {
+        match server.recv() {
+            Ok(request) => {
+                let shared = shared.clone();
+                // A thread per request: a silent client (tiny_http has no read
+                // timeout) then holds only its own thread.
+                let spawned = std::thread::Builder::new()
+                    .name("hookscope-request".to_owned())
+                    .spawn(move || handle(request, &shared));
+                if let Err(e) = spawned {
+                    eprintln!("hookscope: cannot start a request thread: {e}");
+                }
+            }
+            Err(e) if !stopping.load(Ordering::SeqCst) => {
+                let _ = shared
+                    .events
+                    .send(ListenerEvent::Failed(format!("the listener stopped: {e}")));
+                (shared.waker)();
+                return;
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+fn handle(mut request: tiny_http::Request, shared: &Shared) {
+    let config = &shared.config;
+    let routes = &config.routes;
+    let method = request.method().as_str().to_owned();
+    let url = request.url().to_owned();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_owned(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
+    let remote_addr = request
+        .remote_addr()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let received_at = chrono::Local::now().fixed_offset();
+    let id = shared.ids.fetch_add(1, Ordering::Relaxed);
+
+    let announced = request.body_length().map(|len| len as u64);
+    let (body, summary) = match announced {
+        Some(len) if len > config.max_body => {
+            let summary = Summary::oversize(
+                &url,
+                routes,
+                Oversize {
+                    announced: Some(len),
+                    cap: Some(config.max_body),
+                },
+            );
+            refuse_oversize(request, len, &summary, &shared.parked);
+            (Vec::new(), summary)
+        }
+        _ => {
+            let (body, summary) =
+                read_and_summarise(&mut request, &method, &url, announced, config);
+            let _ = request.respond(json_response(
+                summary.response_status,
+                &summary.response_body,
+            ));
+            (body, summary)
+        }
+    };
+
+    let capture = Capture {
+        id,
+        received_at,
+        remote_addr,
+        method,
+        url,
+        headers,
+        body,
+        response_status: summary.response_status,
+        summary,
+    };
+    // Blocks when the owner is far behind: the listener waits, it never drops.
+    if shared
+        .events
+        .send(ListenerEvent::Captured(Box::new(capture)))
+        .is_ok()
+    {
+        (shared.waker)();
+    }
+}
+
+/// Reads at most `max_body + 1` bytes, so a chunked body over the cap is
+/// caught without being held whole.
+fn read_and_summarise(
+    request: &mut tiny_http::Request,
+    method: &str,
+    url: &str,
+    announced: Option<u64>,
+    config: &ListenerConfig,
+) -> (Vec<u8>, Summary) {
+    let routes = &config.routes;
+    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(config.max_body) as usize);
+    let read = request
+        .as_reader()
+        .take(config.max_body.saturating_add(1))
+        .read_to_end(&mut body);
+    let oversize = Oversize {
+        announced,
+        cap: Some(config.max_body),
+    };
+    let summary = match read {
+        Err(e) => Summary::broken_body(url, routes, &e.to_string()),
+        Ok(_) if body.len() as u64 > config.max_body => {
+            body.clear();
+            Summary::oversize(url, routes, oversize)
+        }
+        Ok(n) if announced.is_some_and(|len| (n as u64) < len) => Summary::broken_body(
+            url,
+            routes,
+            &format!(
+                "the sender announced {} bytes and closed after {n}",
+                announced.unwrap_or_default()
+            ),
+        ),
+        Ok(_) => Summary::of_request(method, url, &body, routes),
+    };
+    (body, summary)
+}
+
+/// Answers 413 without reading the body. tiny_http drains an unread body
+/// when the request is dropped, allocating its whole announced length first;
+/// past `DRAIN_LIMIT` the connection is therefore taken over and never
+/// dropped, costing one idle connection instead of the announced bytes.
+fn refuse_oversize(
+    request: tiny_http::Request,
+    announced: u64,
+    summary: &Summary,
+    parked: &AtomicU64,
+) {
+    let mut response = json_response(summary.response_status, &summary.response_body);
+    add_header(&mut response, "Connection", "close");
+    if announced <= DRAIN_LIMIT {
+        let _ = request.respond(response);
+    } else {
+        let stream = request.upgrade("hookscope-refused", response);
+        std::mem::forget(stream);
+        parked.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn json_response(status: u16, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = Response::from_string(body).with_status_code(status);
+    add_header(&mut response, "Content-Type", "application/json");
+    response
+}
+
+fn add_header(response: &mut Response<std::io::Cursor<Vec<u8>>>, field: &str, value: &str) {
+    // Cannot fail for the ASCII constants used here.
+    if let Ok(header) = Header::from_bytes(field.as_bytes(), value.as_bytes()) {
+        response.add_header(header);
+    }
+}

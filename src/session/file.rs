@@ -1,0 +1,152 @@
+//! The native session file: `{"format": "hookscope-session", "version": 1,
+//! "exported_at", "captures": [...]}`. Bodies are stored exactly; parsed
+//! events are derived again when a file is read.
+
+use std::io::{self, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use serde::{Deserialize, Serialize};
+
+use crate::capture::{Capture, Oversize, Routes, Summary};
+
+pub const FORMAT: &str = "hookscope-session";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("not valid JSON: {0}")]
+    Json(String),
+    #[error("not a hookscope session (format is {0})")]
+    WrongFormat(String),
+    #[error("session version {0} is newer than this hookscope reads (up to {VERSION})")]
+    NewerVersion(u64),
+    #[error("capture {index}: {reason}")]
+    BadCapture { index: usize, reason: String },
+}
+
+#[derive(Serialize)]
+struct CaptureOut<'a> {
+    id: u64,
+    received_at: String,
+    remote_addr: &'a str,
+    method: &'a str,
+    url: &'a str,
+    headers: &'a [(String, String)],
+    body: Option<&'a str>,
+    body_base64: Option<String>,
+    response_status: u16,
+}
+
+#[derive(Deserialize)]
+struct CaptureIn {
+    id: u64,
+    received_at: String,
+    #[serde(default)]
+    remote_addr: String,
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    body_base64: Option<String>,
+    response_status: u16,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+    version: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct FileIn {
+    captures: Vec<CaptureIn>,
+}
+
+/// Writes captures one per line, so that files diff well and the same
+/// captures always give the same bytes.
+pub fn write<'a>(
+    out: &mut impl Write,
+    captures: impl IntoIterator<Item = &'a Capture>,
+    exported_at: DateTime<FixedOffset>,
+) -> io::Result<()> {
+    write!(
+        out,
+        "{{\"format\":\"{FORMAT}\",\"version\":{VERSION},\"exported_at\":\"{}\",\"captures\":[",
+        exported_at.to_rfc3339_opts(SecondsFormat::Secs, false)
+    )?;
+    for (i, capture) in captures.into_iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        let text = std::str::from_utf8(&capture.body).ok();
+        let record = CaptureOut {
+            id: capture.id,
+            received_at: capture.received_at_text(),
+            remote_addr: &capture.remote_addr,
+            method: &capture.method,
+            url: &capture.url,
+            headers: &capture.headers,
+            body: text,
+            body_base64: text.is_none().then(|| BASE64.encode(&capture.body)),
+            response_status: capture.response_status,
+        };
+        serde_json::to_writer(&mut *out, &record)?;
+    }
+    out.write_all(b"\n]}\n")
+}
+
+/// Reads a session file; summaries are derived again with `routes`.
+pub fn read(bytes: &[u8], routes: &Routes) -> Result<Vec<Capture>, FileError> {
+    let header: Header =
+        serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
+    match header.format {
+        Some(serde_json::Value::String(f)) if f == FORMAT => {}
+        Some(other) => return Err(FileError::WrongFormat(other.to_string())),
+        None => return Err(FileError::WrongFormat("missing".to_owned())),
+    }
+    match header.version {
+        Some(v) if v > u64::from(VERSION) => return Err(FileError::NewerVersion(v)),
+        Some(_) => {}
+        None => return Err(FileError::Json("the session has no version".to_owned())),
+    }
+    let file: FileIn = serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
+    file.captures
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| {
+            capture_from(record, routes).map_err(|reason| FileError::BadCapture { index, reason })
+        })
+        .collect()
+}
+
+fn capture_from(record: CaptureIn, routes: &Routes) -> Result<Capture, String> {
+    let received_at = DateTime::parse_from_rfc3339(&record.received_at)
+        .map_err(|e| format!("received_at \"{}\": {e}", record.received_at))?;
+    let body = match (record.body, record.body_base64) {
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(encoded)) => BASE64
+            .decode(encoded.as_bytes())
+            .map_err(|e| format!("body_base64: {e}"))?,
+        (None, None) => Vec::new(),
+        (Some(_), Some(_)) => return Err("has both body and body_base64".to_owned()),
+    };
+    let summary = if record.response_status == 413 && body.is_empty() {
+        Summary::oversize(&record.url, routes, Oversize::default())
+    } else {
+        Summary::of_request(&record.method, &record.url, &body, routes)
+    };
+    Ok(Capture {
+        id: record.id,
+        received_at,
+        remote_addr: record.remote_addr,
+        method: record.method,
+        url: record.url,
+        headers: record.headers,
+        body,
+        response_status: record.response_status,
+        summary,
+    })
+}

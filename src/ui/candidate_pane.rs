@@ -1,0 +1,176 @@
+//! The candidate pane: who they are, and their actions as a timeline,
+//! newest first, each with its attachments and form answers.
+
+use egui::{CornerRadius, Margin, RichText, Stroke, Ui};
+
+use crate::hs::candidate::{Action, Attachment, Candidate, Form};
+
+use super::fields_view;
+use super::theme::{self, palette};
+
+const PREVIEW_CHARS: usize = 160;
+
+pub fn show(ui: &mut Ui, candidate: &Candidate, name: &str) {
+    let name = if name.is_empty() {
+        "Unnamed candidate"
+    } else {
+        name
+    };
+    ui.label(RichText::new(name).heading().strong());
+    fields_view::sections(ui, "candidate", &candidate.sections);
+
+    fields_view::section_heading(ui, "Tags");
+    if candidate.tags.is_empty() {
+        ui.label(theme::empty_text(ui));
+    } else {
+        ui.horizontal_wrapped(|ui| {
+            let color = palette(ui).candidate;
+            for tag in &candidate.tags {
+                theme::badge(ui, tag, color);
+            }
+        });
+    }
+    fields_view::fields_grid(
+        ui,
+        "candidate/latest",
+        std::slice::from_ref(&candidate.latest_action),
+    );
+
+    fields_view::section_heading(
+        ui,
+        &format!("Actions ({}), newest first", candidate.actions.len()),
+    );
+    if candidate.actions.is_empty() {
+        ui.label(theme::empty_text(ui));
+    }
+    for (i, action) in candidate.actions.iter().enumerate() {
+        action_card(ui, i, action);
+    }
+}
+
+fn action_card(ui: &mut Ui, index: usize, action: &Action) {
+    let p = palette(ui);
+    egui::Frame::new()
+        .fill(p.surface)
+        .stroke(Stroke::new(1.0, p.muted.gamma_multiply(0.3)))
+        .corner_radius(CornerRadius::same(6))
+        .inner_margin(Margin::same(10))
+        .outer_margin(Margin::symmetric(0, 4))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                fields_view::value(ui, &action.date);
+                if let Some(code) = &action.code {
+                    theme::badge(ui, code, p.accent);
+                }
+                let kinds = [
+                    action.type_.as_deref().map(|t| format!("type {t}")),
+                    action
+                        .default_type
+                        .as_deref()
+                        .map(|t| format!("default type {t}")),
+                    action.rating.as_deref().map(|r| format!("rating {r}")),
+                ];
+                for text in kinds.into_iter().flatten() {
+                    ui.label(RichText::new(text).color(p.muted));
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("Consultant").color(p.muted));
+                match &action.consultant {
+                    Some(name) => ui.label(name),
+                    None => ui.label(theme::empty_text(ui)),
+                };
+                if let Some(office) = &action.consultant_office {
+                    ui.label(RichText::new(format!("office {office}")).color(p.muted));
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("Poste").color(p.muted));
+                match &action.poste_title {
+                    Some(title) => ui.label(RichText::new(title).strong()),
+                    None => ui.label(theme::empty_text(ui)),
+                };
+                if let Some(id) = &action.poste_id {
+                    ui.label(RichText::new(format!("#{id}")).monospace().color(p.muted));
+                }
+            });
+            if !action.attachments.is_empty() {
+                ui.add_space(4.0);
+                ui.label(
+                    RichText::new(format!("Attachments ({})", action.attachments.len())).strong(),
+                );
+                for (j, attachment) in action.attachments.iter().enumerate() {
+                    attachment_row(ui, index, j, attachment);
+                }
+            }
+            if let Some(form) = &action.form {
+                ui.add_space(4.0);
+                form_answers(ui, index, form);
+            }
+            if !action.details.is_empty() {
+                egui::CollapsingHeader::new(format!("More fields ({})", action.details.len()))
+                    .id_salt(("action_details", index))
+                    .show(ui, |ui| {
+                        fields_view::fields_grid(
+                            ui,
+                            &format!("action/{index}/details"),
+                            &action.details,
+                        );
+                    });
+            }
+            let id = action.id.as_deref().unwrap_or("no id");
+            ui.label(RichText::new(format!("action {id}")).small().color(p.muted));
+        });
+}
+
+fn attachment_row(ui: &mut Ui, action: usize, index: usize, attachment: &Attachment) {
+    let p = palette(ui);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(attachment.filename.as_deref().unwrap_or("(no file name)"));
+        if let Some(mime) = &attachment.mimetype {
+            theme::badge(ui, mime, p.muted);
+        }
+    });
+    let preview = attachment.preview(PREVIEW_CHARS);
+    if preview.is_empty() {
+        ui.label(RichText::new("no text").italics().color(p.muted));
+    } else {
+        ui.label(RichText::new(preview).monospace().small().color(p.muted));
+    }
+    if let Some(text) = attachment
+        .text
+        .as_deref()
+        .filter(|t| t.chars().count() > PREVIEW_CHARS)
+    {
+        egui::CollapsingHeader::new("Full text")
+            .id_salt(("attachment_text", action, index))
+            .show(ui, |ui| {
+                ui.add(egui::Label::new(text).wrap());
+            });
+    }
+}
+
+fn form_answers(ui: &mut Ui, action: usize, form: &Form) {
+    let id = form
+        .id
+        .as_deref()
+        .map(|id| format!(" #{id}"))
+        .unwrap_or_default();
+    ui.label(RichText::new(format!("Form{id}: {} answers", form.answers.len())).strong());
+    egui::Grid::new(("form_answers", action))
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 3.0])
+        .show(ui, |ui| {
+            for answer in &form.answers {
+                ui.label(RichText::new(&answer.question).color(palette(ui).muted));
+                if answer.answer.is_empty() {
+                    ui.label(theme::empty_text(ui));
+                } else {
+                    ui.label(&answer.answer);
+                }
+                ui.end_row();
+            }
+        });
+}

@@ -1,0 +1,248 @@
+//! The detail pane for the selected row: the typed view of its event beside
+//! the exact raw body, pretty JSON, headers and response.
+
+use egui::{RichText, Ui};
+
+use crate::capture::Capture;
+use crate::hs::{self, EntityType, Envelope, EventKind, candidate::Candidate};
+use crate::session::{RowId, RowView, Session, entity_key};
+
+use super::app::Action;
+use super::candidate_pane;
+use super::delete_pane;
+use super::job_pane::{self, JobView};
+use super::raw_views;
+use super::theme::{self, level_color, palette};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Tab {
+    #[default]
+    Event,
+    Raw,
+    Pretty,
+    Headers,
+    Response,
+}
+
+impl Tab {
+    const ALL: [Tab; 5] = [
+        Tab::Event,
+        Tab::Raw,
+        Tab::Pretty,
+        Tab::Headers,
+        Tab::Response,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Tab::Event => "Event",
+            Tab::Raw => "Raw body",
+            Tab::Pretty => "Pretty JSON",
+            Tab::Headers => "Headers",
+            Tab::Response => "Response",
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct DetailState {
+    tab: Tab,
+    /// What the selected row shows, derived once when the selection changes.
+    shown: Option<Shown>,
+}
+
+struct Shown {
+    id: RowId,
+    typed: Typed,
+    pretty_body: Option<String>,
+    pretty_response: String,
+}
+
+enum Typed {
+    Job(JobView),
+    Candidate(Box<Candidate>, String),
+    Delete,
+    Other(Vec<hs::fields::Field>),
+    NoEvent,
+}
+
+impl Shown {
+    fn new(view: RowView<'_>) -> Self {
+        let capture = view.capture;
+        let envelope = view
+            .summary
+            .element
+            .and_then(|i| envelope_at(capture, i as usize));
+        let typed = match &envelope {
+            None => Typed::NoEvent,
+            Some(e) if e.event == EventKind::Delete => Typed::Delete,
+            Some(e) => match &e.entity {
+                EntityType::Job => Typed::Job(JobView::new(&e.data)),
+                EntityType::Candidate => {
+                    Typed::Candidate(Box::new(Candidate::from_data(&e.data)), e.label())
+                }
+                EntityType::Unknown(_) => Typed::Other(generic_fields(&e.data)),
+            },
+        };
+        let pretty_body = serde_json::from_slice::<serde_json::Value>(&capture.body)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok());
+        let pretty_response = serde_json::from_str::<serde_json::Value>(capture.response_body())
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| capture.response_body().to_owned());
+        Self {
+            id: view.id,
+            typed,
+            pretty_body,
+            pretty_response,
+        }
+    }
+}
+
+/// The capture's body parsed again: only the selected one is kept whole.
+fn envelope_at(capture: &Capture, element: usize) -> Option<Envelope> {
+    hs::parse_body(&capture.body)
+        .ok()?
+        .into_iter()
+        .nth(element)?
+        .ok()
+}
+
+fn generic_fields(data: &serde_json::Value) -> Vec<hs::fields::Field> {
+    let Some(object) = data.as_object() else {
+        return vec![hs::fields::Field {
+            key: String::new(),
+            label: "data".to_owned(),
+            value: hs::fields::FieldValue::from_json(data),
+            note: None,
+        }];
+    };
+    object
+        .iter()
+        .map(|(key, value)| hs::fields::Field {
+            key: key.clone(),
+            label: key.clone(),
+            value: hs::fields::FieldValue::from_json(value),
+            note: None,
+        })
+        .collect()
+}
+
+pub fn show(
+    ui: &mut Ui,
+    session: &Session,
+    selection: Option<RowId>,
+    state: &mut DetailState,
+    actions: &mut Vec<Action>,
+) {
+    let Some(view) = selection.and_then(|id| session.row(session.row_index(id)?)) else {
+        state.shown = None;
+        ui.centered_and_justified(|ui| {
+            ui.label(
+                RichText::new("Select an event to see what it means").color(palette(ui).muted),
+            );
+        });
+        return;
+    };
+    if state.shown.as_ref().is_none_or(|s| s.id != view.id) {
+        state.shown = Some(Shown::new(view));
+    }
+    let Some(shown) = &state.shown else {
+        return;
+    };
+
+    ui.add_space(6.0);
+    header(ui, view);
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        for tab in Tab::ALL {
+            ui.selectable_value(&mut state.tab, tab, tab.title());
+        }
+    });
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt(("detail", state.tab.title()))
+        .auto_shrink([false, false])
+        .show(ui, |ui| match state.tab {
+            Tab::Event => event_tab(ui, session, view, shown, actions),
+            Tab::Raw => raw_views::raw_body(ui, view.capture),
+            Tab::Pretty => raw_views::pretty_json(ui, shown.pretty_body.as_deref()),
+            Tab::Headers => raw_views::headers(ui, view.capture),
+            Tab::Response => raw_views::response(ui, view.capture, &shown.pretty_response),
+        });
+}
+
+fn header(ui: &mut Ui, view: RowView<'_>) {
+    let p = palette(ui);
+    ui.horizontal_wrapped(|ui| {
+        if let Some(event) = &view.summary.event {
+            theme::event_badge(ui, event);
+        }
+        if let Some(entity) = &view.summary.entity {
+            theme::entity_badge(ui, entity);
+        }
+        theme::status_badge(ui, view.summary.status());
+        let rows = view.capture.summary.rows.len();
+        let position = if rows > 1 {
+            format!(
+                "event {} of {rows} in request #{}",
+                view.id.row + 1,
+                view.capture.id
+            )
+        } else {
+            format!("request #{}", view.capture.id)
+        };
+        ui.label(RichText::new(position).color(p.muted));
+    });
+    for finding in &view.summary.findings {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(finding.level.as_str())
+                    .strong()
+                    .color(level_color(&p, finding.level)),
+            );
+            ui.label(&finding.message);
+            if !finding.pointer.is_empty() {
+                ui.label(
+                    RichText::new(&finding.pointer)
+                        .monospace()
+                        .small()
+                        .color(p.muted),
+                );
+            }
+        });
+    }
+}
+
+fn event_tab(
+    ui: &mut Ui,
+    session: &Session,
+    view: RowView<'_>,
+    shown: &Shown,
+    actions: &mut Vec<Action>,
+) {
+    match &shown.typed {
+        Typed::Job(job) => job_pane::show(ui, job),
+        Typed::Candidate(candidate, name) => candidate_pane::show(ui, candidate, name),
+        Typed::Delete => {
+            let key = entity_key(view.summary);
+            delete_pane::show(ui, session, view.id, key.as_ref(), actions);
+        }
+        Typed::Other(fields) => {
+            ui.label(
+                RichText::new("hookscope does not know this type; its data as sent:")
+                    .color(palette(ui).warning),
+            );
+            super::fields_view::fields_grid(ui, "other", fields);
+        }
+        Typed::NoEvent => {
+            ui.label(
+                RichText::new("This request holds no readable event.")
+                    .heading()
+                    .color(palette(ui).error),
+            );
+            ui.label("The problems are listed above; the Raw body tab shows exactly what arrived.");
+        }
+    }
+}

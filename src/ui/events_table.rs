@@ -1,0 +1,188 @@
+//! The live table: one row per event, virtualised, following new rows until
+//! the user scrolls up.
+
+use chrono::Local;
+use egui::{Align, Key, Layout, RichText, Sense, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::cli::format_size;
+use crate::hs::Level;
+use crate::session::{RowId, Session};
+
+use super::app::Action;
+use super::theme::{self, palette};
+
+const COLUMNS: [&str; 8] = [
+    "Time",
+    "Path",
+    "Event",
+    "Type",
+    "Entity id",
+    "Title / name",
+    "Status",
+    "Size",
+];
+
+#[derive(Default)]
+pub struct TableState {
+    reveal: Option<RowId>,
+}
+
+impl TableState {
+    /// Scrolls to this row on the next frame.
+    pub fn reveal(&mut self, id: RowId) {
+        self.reveal = Some(id);
+    }
+}
+
+pub fn show(
+    ui: &mut Ui,
+    session: &Session,
+    selection: Option<RowId>,
+    state: &mut TableState,
+    actions: &mut Vec<Action>,
+) {
+    if session.is_empty() {
+        waiting(ui);
+        return;
+    }
+    keyboard_navigation(ui, session, selection, actions);
+
+    let p = palette(ui);
+    // A click anywhere on a row selects it, so cells must not take clicks
+    // for text selection.
+    ui.style_mut().interaction.selectable_labels = false;
+    let mut table = TableBuilder::new(ui)
+        .id_salt("events")
+        .striped(true)
+        .resizable(true)
+        .sense(Sense::click())
+        .stick_to_bottom(true)
+        .cell_layout(Layout::left_to_right(Align::Center))
+        .column(Column::initial(96.0).clip(true))
+        .column(Column::initial(96.0).clip(true))
+        .column(Column::initial(82.0).clip(true))
+        .column(Column::initial(92.0).clip(true))
+        .column(Column::initial(100.0).clip(true))
+        .column(Column::remainder().at_least(140.0).clip(true))
+        .column(Column::initial(78.0).clip(true))
+        .column(Column::initial(72.0).clip(true));
+    if let Some(index) = state.reveal.take().and_then(|id| session.row_index(id)) {
+        table = table.scroll_to_row(index, Some(Align::Center));
+    }
+    table
+        .header(theme::ROW_HEIGHT, |mut header| {
+            for name in COLUMNS {
+                header.col(|ui| {
+                    ui.label(RichText::new(name).strong());
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(theme::ROW_HEIGHT, session.row_count(), |mut row| {
+                let Some(view) = session.row(row.index()) else {
+                    return;
+                };
+                let (capture, summary) = (view.capture, view.summary);
+                row.set_selected(selection == Some(view.id));
+                row.col(|ui| {
+                    let local = capture.received_at.with_timezone(&Local);
+                    ui.label(RichText::new(local.format("%H:%M:%S%.3f").to_string()).monospace());
+                });
+                row.col(|ui| {
+                    ui.label(&capture.url);
+                });
+                row.col(|ui| match &summary.event {
+                    Some(event) => {
+                        theme::event_badge(ui, event);
+                    }
+                    None => {
+                        ui.label(RichText::new("-").color(p.muted));
+                    }
+                });
+                row.col(|ui| match &summary.entity {
+                    Some(entity) => {
+                        theme::entity_badge(ui, entity);
+                    }
+                    None => {
+                        ui.label(RichText::new("-").color(p.muted));
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(summary.entity_id.as_deref().unwrap_or("")).monospace());
+                });
+                row.col(|ui| {
+                    let problem = summary
+                        .findings
+                        .iter()
+                        .filter(|f| f.level == Level::Error)
+                        .map(|f| f.message.as_str())
+                        .next();
+                    match problem {
+                        Some(message) if summary.event.is_none() => {
+                            ui.label(RichText::new(message).color(p.error));
+                        }
+                        _ => {
+                            ui.label(&summary.label);
+                        }
+                    }
+                });
+                row.col(|ui| {
+                    theme::status_badge(ui, summary.status());
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(format_size(capture.body.len() as u64)).color(p.muted));
+                });
+                if row.response().clicked() {
+                    actions.push(Action::Select(view.id));
+                }
+            });
+        });
+}
+
+fn waiting(ui: &mut Ui) {
+    let p = palette(ui);
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.3);
+        ui.label(RichText::new("Waiting for webhooks").size(20.0).strong());
+        ui.add_space(6.0);
+        ui.label(
+            RichText::new("Point the ATS at the job and candidate URLs above, or post a sample:")
+                .color(p.muted),
+        );
+        ui.label(
+            RichText::new(
+                "curl -H 'Content-Type: application/json' --data @job_creation.json <job URL>",
+            )
+            .monospace()
+            .color(p.muted),
+        );
+    });
+}
+
+/// Up and down move the selection when no text field has the keyboard.
+fn keyboard_navigation(
+    ui: &Ui,
+    session: &Session,
+    selection: Option<RowId>,
+    actions: &mut Vec<Action>,
+) {
+    if ui.ctx().egui_wants_keyboard_input() {
+        return;
+    }
+    let (down, up) = ui.input(|i| (i.key_pressed(Key::ArrowDown), i.key_pressed(Key::ArrowUp)));
+    if !down && !up {
+        return;
+    }
+    let last = session.row_count().saturating_sub(1);
+    let current = selection.and_then(|id| session.row_index(id));
+    let next = match (current, down) {
+        (None, true) => 0,
+        (None, false) => last,
+        (Some(i), true) => (i + 1).min(last),
+        (Some(i), false) => i.saturating_sub(1),
+    };
+    if let Some(view) = session.row(next) {
+        actions.push(Action::Select(view.id));
+    }
+}

@@ -1,0 +1,167 @@
+//! The exact request and response: raw body, pretty JSON, headers, response.
+
+use std::fmt::Write as _;
+
+use egui::{RichText, Ui};
+
+use crate::capture::Capture;
+use crate::cli::format_size;
+
+use super::theme::palette;
+
+/// Larger bodies are cut for display; copying still gives them whole.
+const SHOWN_BYTES: usize = 256 * 1024;
+
+pub fn raw_body(ui: &mut Ui, capture: &Capture) {
+    let p = palette(ui);
+    let caption = ui
+        .horizontal(|ui| {
+            let caption = ui.label(
+                RichText::new(format!("Body, {}", format_size(capture.body.len() as u64)))
+                    .color(p.muted),
+            );
+            if ui.small_button("Copy body").clicked() {
+                ui.ctx()
+                    .copy_text(String::from_utf8_lossy(&capture.body).into_owned());
+            }
+            caption.id
+        })
+        .inner;
+    if capture.body.is_empty() {
+        ui.label(RichText::new("The body is empty.").italics().color(p.muted));
+        return;
+    }
+    match std::str::from_utf8(&capture.body) {
+        Ok(text) => {
+            let shown = cut_at_char(text, SHOWN_BYTES);
+            if shown.len() < text.len() {
+                ui.label(
+                    RichText::new(format!(
+                        "Showing the first {} of the body.",
+                        format_size(shown.len() as u64)
+                    ))
+                    .color(p.warning),
+                );
+            }
+            read_only_text(ui, caption, shown);
+        }
+        Err(e) => {
+            ui.label(
+                RichText::new(format!(
+                    "The body is not valid UTF-8 (invalid byte at offset {}); shown as hex.",
+                    e.valid_up_to()
+                ))
+                .color(p.warning),
+            );
+            read_only_text(
+                ui,
+                caption,
+                &hex_dump(&capture.body[..capture.body.len().min(SHOWN_BYTES / 4)]),
+            );
+        }
+    }
+}
+
+pub fn pretty_json(ui: &mut Ui, pretty: Option<&str>) {
+    match pretty {
+        Some(text) => {
+            let caption = ui.label(RichText::new("Pretty-printed JSON").color(palette(ui).muted));
+            read_only_text(ui, caption.id, cut_at_char(text, SHOWN_BYTES));
+        }
+        None => {
+            ui.label(
+                RichText::new("The body is not JSON; see the raw body.")
+                    .italics()
+                    .color(palette(ui).muted),
+            );
+        }
+    }
+}
+
+pub fn headers(ui: &mut Ui, capture: &Capture) {
+    let p = palette(ui);
+    ui.label(
+        RichText::new(format!("{} {}", capture.method, capture.url))
+            .monospace()
+            .strong(),
+    );
+    ui.label(
+        RichText::new(format!(
+            "from {}  at {}",
+            capture.remote_addr,
+            capture.received_at_text()
+        ))
+        .color(p.muted),
+    );
+    ui.add_space(6.0);
+    egui::Grid::new("request_headers")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 3.0])
+        .show(ui, |ui| {
+            for (name, value) in &capture.headers {
+                ui.label(RichText::new(name).monospace().color(p.muted));
+                ui.label(RichText::new(value).monospace());
+                ui.end_row();
+            }
+        });
+}
+
+pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
+    let status = capture.response_status;
+    let reason = tiny_http::StatusCode(status).default_reason_phrase();
+    let caption = ui.label(
+        RichText::new(format!("HTTP {status} {reason}"))
+            .monospace()
+            .strong(),
+    );
+    ui.label(
+        RichText::new("Content-Type: application/json")
+            .monospace()
+            .color(palette(ui).muted),
+    );
+    ui.add_space(6.0);
+    read_only_text(ui, caption.id, pretty_body);
+}
+
+/// Selectable, copyable, not editable; named by its caption for screen readers.
+fn read_only_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
+    ui.add(
+        egui::TextEdit::multiline(&mut text)
+            .code_editor()
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(caption);
+}
+
+fn cut_at_char(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn hex_dump(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4);
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        let _ = write!(out, "{:08x}  ", i * 16);
+        for b in chunk {
+            let _ = write!(out, "{b:02x} ");
+        }
+        out.push_str(&"   ".repeat(16 - chunk.len()));
+        out.push(' ');
+        out.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! The status bar: what the session holds and how the listener is doing.
+
+use egui::{RichText, Ui};
+
+use crate::capture::Status;
+use crate::cli::format_size;
+use crate::ingest::{Ingest, ListenerState};
+use crate::session::Session;
+
+use super::theme::{palette, status_color};
+
+pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest) {
+    let p = palette(ui);
+    ui.horizontal(|ui| {
+        let counts = session.counts();
+        let requests = session.captures().len();
+        ui.label(format!(
+            "{} events in {} requests",
+            session.row_count(),
+            requests
+        ));
+        for (status, n) in [
+            (Status::Ok, counts.ok),
+            (Status::Warning, counts.warning),
+            (Status::Error, counts.error),
+        ] {
+            ui.label(RichText::new(format!("{n} {}", status.as_str())).color(status_color(&p, status)));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let config = ingest.config();
+            ui.label(
+                RichText::new(format!("body cap {}", format_size(config.max_body))).color(p.muted),
+            );
+            if let ListenerState::Listening(listener) = ingest.state()
+                && listener.parked_connections() > 0
+            {
+                ui.label(
+                    RichText::new(format!(
+                        "{} oversized connections held open",
+                        listener.parked_connections()
+                    ))
+                    .color(p.warning),
+                )
+                .on_hover_text(
+                    "Requests that announced a body far over the cap were refused with 413 \
+                     and their connections parked, so that hookscope never allocates what they announced.",
+                );
+            }
+        });
+    });
+}

@@ -1,0 +1,206 @@
+//! The top bar: listener state, the two URLs with copy buttons, start/stop,
+//! and the listener's settings.
+
+use std::net::IpAddr;
+
+use egui::{RichText, ThemePreference, Ui};
+
+use crate::capture::Routes;
+use crate::cli::{format_size, parse_size};
+use crate::ingest::{Ingest, ListenerState};
+use crate::listener::ListenerConfig;
+use crate::session::Session;
+
+use super::app::Action;
+use super::theme::{self, palette};
+
+/// The settings form as typed, applied only when valid.
+pub struct TopBarState {
+    bind: String,
+    port: String,
+    job_path: String,
+    candidate_path: String,
+    max_body: String,
+    error: Option<String>,
+}
+
+impl TopBarState {
+    pub fn from_config(config: &ListenerConfig) -> Self {
+        Self {
+            bind: config.bind.to_string(),
+            port: config.port.to_string(),
+            job_path: config.routes.job_path.clone(),
+            candidate_path: config.routes.candidate_path.clone(),
+            max_body: format_size(config.max_body).replace(' ', ""),
+            error: None,
+        }
+    }
+
+    fn parse(&self) -> Result<ListenerConfig, String> {
+        let bind: IpAddr = self
+            .bind
+            .trim()
+            .parse()
+            .map_err(|_| format!("\"{}\" is not an IP address", self.bind.trim()))?;
+        let port: u16 = self
+            .port
+            .trim()
+            .parse()
+            .map_err(|_| format!("\"{}\" is not a port (0 to 65535)", self.port.trim()))?;
+        let max_body = parse_size(&self.max_body)?;
+        Ok(ListenerConfig {
+            bind,
+            port,
+            routes: Routes {
+                job_path: self.job_path.trim().to_owned(),
+                candidate_path: self.candidate_path.trim().to_owned(),
+            },
+            max_body,
+        })
+    }
+}
+
+pub fn show(
+    ui: &mut Ui,
+    ingest: &Ingest,
+    state: &mut TopBarState,
+    session: &Session,
+    actions: &mut Vec<Action>,
+) {
+    let p = palette(ui);
+    ui.horizontal_centered(|ui| {
+        ui.label(
+            RichText::new("hookscope")
+                .strong()
+                .size(16.0)
+                .color(p.accent),
+        );
+        ui.separator();
+        match ingest.state() {
+            ListenerState::Listening(listener) => {
+                theme::badge(ui, "listening", p.ok);
+                if ui.button("Stop").on_hover_text("Stop listening").clicked() {
+                    actions.push(Action::StopListener);
+                }
+                url_with_copy(ui, "Job", &listener.job_url());
+                url_with_copy(ui, "Candidate", &listener.candidate_url());
+                if !listener.local_addr().ip().is_loopback() {
+                    theme::badge(ui, "exposed to the network", p.warning).on_hover_text(
+                        "The listener accepts connections from other machines, not only this one.",
+                    );
+                }
+            }
+            ListenerState::Stopped => {
+                theme::badge(ui, "stopped", p.muted);
+                if ui
+                    .button("Start")
+                    .on_hover_text("Start listening")
+                    .clicked()
+                {
+                    actions.push(Action::StartListener);
+                }
+            }
+            ListenerState::Failed(reason) => {
+                theme::badge(ui, "error", p.error);
+                ui.label(RichText::new(reason).color(p.error))
+                    .on_hover_text(reason);
+                if ui
+                    .button("Retry")
+                    .on_hover_text("Try to listen again")
+                    .clicked()
+                {
+                    actions.push(Action::StartListener);
+                }
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.menu_button("Settings", |ui| settings_menu(ui, ingest, state, actions));
+            let clear = ui.add_enabled(!session.is_empty(), egui::Button::new("Clear"));
+            if clear
+                .on_hover_text("Forget every capture of this session")
+                .clicked()
+            {
+                actions.push(Action::ClearSession);
+            }
+        });
+    });
+}
+
+fn url_with_copy(ui: &mut Ui, name: &str, url: &str) {
+    ui.label(RichText::new(name).color(palette(ui).muted));
+    ui.label(RichText::new(url).monospace());
+    if ui
+        .small_button(format!("Copy {}", name.to_lowercase()))
+        .on_hover_text(format!("Copy {url}"))
+        .clicked()
+    {
+        ui.ctx().copy_text(url.to_owned());
+    }
+}
+
+fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions: &mut Vec<Action>) {
+    ui.set_min_width(320.0);
+    ui.label(RichText::new("Listener").strong());
+    egui::Grid::new("listener_settings")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            for (label, value, hint) in [
+                ("Bind address", &mut state.bind, "127.0.0.1"),
+                ("Port", &mut state.port, "8090 (0 picks a free port)"),
+                ("Job path", &mut state.job_path, "/job"),
+                ("Candidate path", &mut state.candidate_path, "/candidate"),
+                ("Body cap", &mut state.max_body, "10MiB"),
+            ] {
+                let label = ui.label(label);
+                ui.add(
+                    egui::TextEdit::singleline(value)
+                        .hint_text(hint)
+                        .desired_width(190.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            }
+        });
+    if let Ok(config) = state.parse()
+        && !config.bind.is_loopback()
+    {
+        ui.colored_label(
+            palette(ui).warning,
+            "Binding beyond loopback lets other machines post to hookscope.",
+        );
+    }
+    if let Some(error) = &state.error {
+        ui.colored_label(palette(ui).error, error);
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Apply").clicked() {
+            match state.parse() {
+                Ok(config) => {
+                    state.error = None;
+                    actions.push(Action::Reconfigure(config));
+                    ui.close();
+                }
+                Err(error) => state.error = Some(error),
+            }
+        }
+        if ui
+            .button("Reset")
+            .on_hover_text("Back to the running settings")
+            .clicked()
+        {
+            *state = TopBarState::from_config(ingest.config());
+        }
+    });
+    ui.separator();
+    ui.label(RichText::new("Theme").strong());
+    let mut preference = ui.ctx().options(|o| o.theme_preference);
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut preference, ThemePreference::System, "System");
+        ui.selectable_value(&mut preference, ThemePreference::Dark, "Dark");
+        ui.selectable_value(&mut preference, ThemePreference::Light, "Light");
+    });
+    if preference != ui.ctx().options(|o| o.theme_preference) {
+        ui.ctx().set_theme(preference);
+    }
+}

@@ -1,0 +1,172 @@
+//! The real app under egui_kittest: no GPU, no display.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use hookscope::capture::{Capture, Routes, Summary};
+use hookscope::ingest::ListenerState;
+use hookscope::listener::ListenerConfig;
+use hookscope::ui::App;
+
+const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
+const JOB_DELETE: &str = include_str!("../assets/samples/job_delete.json");
+const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creation.json");
+
+fn capture(url: &str, body: &str) -> Capture {
+    Capture {
+        id: 0,
+        received_at: chrono::Local::now().fixed_offset(),
+        remote_addr: "127.0.0.1:50000".to_owned(),
+        method: "POST".to_owned(),
+        url: url.to_owned(),
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body: body.as_bytes().to_vec(),
+        response_status: 200,
+        summary: Summary::of_request("POST", url, body.as_bytes(), &Routes::default()),
+    }
+}
+
+fn harness() -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1500.0, 1000.0])
+        .build_eframe(|cc| {
+            App::new(
+                cc,
+                ListenerConfig {
+                    port: 0,
+                    ..Default::default()
+                },
+            )
+        })
+}
+
+#[test]
+fn an_empty_session_waits_for_webhooks() {
+    let mut harness = harness();
+    harness.run();
+    harness.get_by_label("Waiting for webhooks");
+    assert!(matches!(
+        harness.state().listener_state(),
+        ListenerState::Listening(_)
+    ));
+}
+
+#[test]
+fn clicking_a_job_row_shows_the_job_pane() {
+    let mut harness = harness();
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Select an event to see what it means")
+            .is_some()
+    );
+
+    harness.get_by_label("Candidature Spontanée").click();
+    harness.run();
+
+    assert!(harness.state().selection().is_some());
+    // The title now shows in the table, as the pane's heading and as a field.
+    assert_eq!(harness.get_all_by_label("Candidature Spontanée").count(), 3);
+    for label in [
+        "IDENTITY",
+        "PLACE",
+        "DATES",
+        "Reference",
+        "REF",
+        "France (FRA / FR)",
+        "spontaneous application",
+        "~Autres Familles",
+    ] {
+        assert!(
+            harness.query_all_by_label_contains(label).next().is_some(),
+            "the job pane shows {label:?}"
+        );
+    }
+    assert!(harness.query_by_label("Vanessa DURANT").is_none());
+}
+
+#[test]
+fn clicking_a_candidate_row_shows_actions_attachments_and_answers() {
+    let mut harness = harness();
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    harness.run();
+
+    harness
+        .get_by_label("Candidate Firstname Candidate Last Name")
+        .click();
+    harness.run();
+
+    for label in [
+        "ACTIONS (4), NEWEST FIRST",
+        "[email protected]",
+        "cv-31144169.pdf",
+        "Documentsanstitre (1).pdf",
+        "Civilité",
+        "Monsieur",
+        "Prétentions salariales",
+        "Attaché(e) commercial h/f",
+        "Conseiller Clientèle H/F",
+    ] {
+        assert!(
+            harness.query_all_by_label_contains(label).next().is_some(),
+            "the candidate pane shows {label:?}"
+        );
+    }
+    assert_eq!(harness.get_all_by_label("Vanessa DURANT").count(), 4);
+    assert_eq!(harness.get_all_by_label("CLO").count(), 1);
+}
+
+#[test]
+fn a_delete_links_to_earlier_events_of_the_same_job() {
+    let mut harness = harness();
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness.state_mut().feed(capture("/job", JOB_DELETE));
+    harness.run();
+
+    let rows = harness.get_all_by_label("126751").count();
+    assert_eq!(rows, 2, "both rows show the job id");
+    harness.get_by_label("delete").click();
+    harness.run();
+    harness.get_by_label("Deleted job");
+    let earlier = harness.get_by_label_contains("  Candidature Spontanée");
+    earlier.click();
+    harness.run();
+    let selected = harness.state().selection().expect("a selection");
+    let session = harness.state().session();
+    let view = session
+        .row(session.row_index(selected).expect("a row"))
+        .expect("a view");
+    assert_eq!(view.summary.label, "Candidature Spontanée");
+}
+
+#[test]
+fn a_webhook_posted_to_the_real_listener_appears_without_input() {
+    let mut harness = harness();
+    harness.run();
+    let url = match harness.state().listener_state() {
+        ListenerState::Listening(listener) => listener.job_url(),
+        _ => panic!("the app listens at start"),
+    };
+    let response = ureq::post(&url)
+        .header("Content-Type", "application/json")
+        .send(JOB_CREATION)
+        .expect("the listener answers");
+    assert_eq!(response.status(), 200);
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.state().session().row_count() == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run();
+    assert_eq!(harness.state().session().row_count(), 1);
+    harness.get_by_label("Candidature Spontanée");
+}
