@@ -1,13 +1,15 @@
 //! The embedded HTTP listener: every request becomes a `Capture`, answered
 //! without waiting for anyone, then sent on the channel.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
+use serde_json::json;
 use tiny_http::{Header, Response, Server};
 
 use crate::capture::{Capture, Oversize, Routes, Summary};
@@ -18,6 +20,9 @@ pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
 /// Over this announced length a refused body is not even drained: tiny_http
 /// would allocate the whole announced length when the request is dropped.
 const DRAIN_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// How long stopping waits for requests already received.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListenerConfig {
@@ -67,7 +72,7 @@ pub struct Listener {
     routes: Routes,
     stopping: Arc<AtomicBool>,
     accept_thread: Option<JoinHandle<()>>,
-    parked: Arc<AtomicU64>,
+    shared: Arc<Shared>,
 }
 
 struct Shared {
@@ -76,6 +81,26 @@ struct Shared {
     events: Sender<ListenerEvent>,
     waker: Waker,
     parked: Arc<AtomicU64>,
+    /// Requests received but not yet on the channel.
+    in_flight: AtomicUsize,
+    /// Set once stopping gave up waiting: late requests get 503, not 200.
+    closed: AtomicBool,
+}
+
+/// Counts a request in flight until it is on the channel (or abandoned).
+struct InFlight(Arc<Shared>);
+
+impl InFlight {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(shared.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Listener {
@@ -97,20 +122,22 @@ impl Listener {
             .ok_or_else(|| ListenError::Config("the listener has no IP address".to_owned()))?;
         let server = Arc::new(server);
         let stopping = Arc::new(AtomicBool::new(false));
-        let parked = Arc::new(AtomicU64::new(0));
         let routes = config.routes.clone();
         let shared = Arc::new(Shared {
             config,
             ids,
             events,
             waker,
-            parked: parked.clone(),
+            parked: Arc::new(AtomicU64::new(0)),
+            in_flight: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
         });
         let accept_thread = std::thread::Builder::new()
             .name("hookscope-listener".to_owned())
             .spawn({
                 let server = server.clone();
                 let stopping = stopping.clone();
+                let shared = shared.clone();
                 move || accept_loop(&server, &stopping, &shared)
             })
             .map_err(|e| ListenError::Config(format!("cannot start the listener thread: {e}")))?;
@@ -120,7 +147,7 @@ impl Listener {
             routes,
             stopping,
             accept_thread: Some(accept_thread),
-            parked,
+            shared,
         })
     }
 
@@ -139,7 +166,7 @@ impl Listener {
     /// Connections held open forever because they announced a body too large
     /// to drain safely.
     pub fn parked_connections(&self) -> u64 {
-        self.parked.load(Ordering::Relaxed)
+        self.shared.parked.load(Ordering::Relaxed)
     }
 }
 
@@ -150,6 +177,14 @@ impl Drop for Listener {
         if let Some(thread) = self.accept_thread.take() {
             let _ = thread.join();
         }
+        // Every request answered 2xx must reach the channel before the owner
+        // stops reading it; a client still sending its body after the grace
+        // period gets 503 instead.
+        let deadline = Instant::now() + STOP_GRACE;
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        self.shared.closed.store(true, Ordering::SeqCst);
     }
 }
 
@@ -176,12 +211,12 @@ fn accept_loop(server: &Server, stopping: &AtomicBool, shared: &Arc<Shared>) {
     while !stopping.load(Ordering::SeqCst) {
         match server.recv() {
             Ok(request) => {
-                let shared = shared.clone();
+                let in_flight = InFlight::new(shared);
                 // A thread per request: a silent client (tiny_http has no read
                 // timeout) then holds only its own thread.
                 let spawned = std::thread::Builder::new()
                     .name("hookscope-request".to_owned())
-                    .spawn(move || handle(request, &shared));
+                    .spawn(move || handle(request, &in_flight.0));
                 if let Err(e) = spawned {
                     eprintln!("hookscope: cannot start a request thread: {e}");
                 }
@@ -199,6 +234,11 @@ fn accept_loop(server: &Server, stopping: &AtomicBool, shared: &Arc<Shared>) {
 }
 
 fn handle(mut request: tiny_http::Request, shared: &Shared) {
+    if shared.closed.load(Ordering::SeqCst) {
+        let body = json!({ "error": "hookscope is stopping; the request was not captured" });
+        let _ = request.respond(json_response(503, &body.to_string()));
+        return;
+    }
     let config = &shared.config;
     let routes = &config.routes;
     let method = request.method().as_str().to_owned();
@@ -314,15 +354,27 @@ fn refuse_oversize(
     summary: &Summary,
     parked: &AtomicU64,
 ) {
-    let mut response = json_response(summary.response_status, &summary.response_body);
-    add_header(&mut response, "Connection", "close");
     if announced <= DRAIN_LIMIT {
-        let _ = request.respond(response);
-    } else {
-        let stream = request.upgrade("hookscope-refused", response);
-        std::mem::forget(stream);
-        parked.fetch_add(1, Ordering::Relaxed);
+        let _ = request.respond(json_response(
+            summary.response_status,
+            &summary.response_body,
+        ));
+        return;
     }
+    // tiny_http sends no length or body with an upgrade response, so the
+    // taken-over stream gets an interim 100 and then a whole 413 written here.
+    let mut stream = request.upgrade("hookscope-refused", Response::empty(100));
+    let reason = tiny_http::StatusCode(summary.response_status).default_reason_phrase();
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        summary.response_status,
+        summary.response_body.len(),
+        summary.response_body
+    );
+    let _ = stream.flush();
+    std::mem::forget(stream);
+    parked.fetch_add(1, Ordering::Relaxed);
 }
 
 fn json_response(status: u16, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {

@@ -135,6 +135,20 @@ impl Session {
             .filter_map(|&i| self.row(i as usize))
     }
 
+    /// The latest title or name the session saw for this row's entity, for
+    /// events such as deletes that carry only an id.
+    pub fn known_label(&self, id: RowId) -> Option<&str> {
+        let row = self.row(self.row_index(id)?)?;
+        let key = entity_key(row.summary)?;
+        self.entities
+            .get(&key)?
+            .iter()
+            .rev()
+            .filter_map(|&i| self.row(i as usize))
+            .map(|view| view.summary.label.as_str())
+            .find(|label| !label.is_empty())
+    }
+
     pub fn clear(&mut self) {
         *self = Self::default();
     }

@@ -130,7 +130,7 @@ impl eframe::App for App {
             .show(ui, |ui| status_bar::show(ui, &self.session, &self.ingest));
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size(560.0)
+            .default_size(500.0)
             .size_range(320.0..=1400.0)
             .show(ui, |ui| {
                 detail::show(

@@ -19,22 +19,27 @@ pub fn show(ui: &mut Ui, candidate: &Candidate, name: &str) {
     ui.label(RichText::new(name).heading().strong());
     fields_view::sections(ui, "candidate", &candidate.sections);
 
-    fields_view::section_heading(ui, "Tags");
-    if candidate.tags.is_empty() {
-        ui.label(theme::empty_text(ui));
-    } else {
-        ui.horizontal_wrapped(|ui| {
-            let color = palette(ui).candidate;
-            for tag in &candidate.tags {
-                theme::badge(ui, tag, color);
-            }
+    fields_view::section_heading(ui, "Activity");
+    egui::Grid::new("candidate/activity")
+        .num_columns(2)
+        .min_col_width(theme::LABEL_WIDTH)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let p = palette(ui);
+            ui.label(RichText::new("Tags").color(p.muted));
+            ui.horizontal_wrapped(|ui| {
+                if candidate.tags.is_empty() {
+                    ui.label(theme::empty_text(ui));
+                }
+                for tag in &candidate.tags {
+                    theme::badge(ui, tag, p.candidate);
+                }
+            });
+            ui.end_row();
+            ui.label(RichText::new(&candidate.latest_action.label).color(p.muted));
+            fields_view::value(ui, &candidate.latest_action.value);
+            ui.end_row();
         });
-    }
-    fields_view::fields_grid(
-        ui,
-        "candidate/latest",
-        std::slice::from_ref(&candidate.latest_action),
-    );
 
     fields_view::section_heading(
         ui,

@@ -59,14 +59,14 @@ pub fn show(
         .sense(Sense::click())
         .stick_to_bottom(true)
         .cell_layout(Layout::left_to_right(Align::Center))
-        .column(Column::initial(96.0).clip(true))
-        .column(Column::initial(96.0).clip(true))
-        .column(Column::initial(82.0).clip(true))
         .column(Column::initial(92.0).clip(true))
-        .column(Column::initial(100.0).clip(true))
-        .column(Column::remainder().at_least(140.0).clip(true))
-        .column(Column::initial(78.0).clip(true))
-        .column(Column::initial(72.0).clip(true));
+        .column(Column::initial(84.0).clip(true))
+        .column(Column::initial(76.0).clip(true))
+        .column(Column::initial(84.0).clip(true))
+        .column(Column::initial(92.0).clip(true))
+        .column(Column::remainder().at_least(100.0).clip(true))
+        .column(Column::initial(66.0).clip(true))
+        .column(Column::initial(62.0).clip(true));
     if let Some(index) = state.reveal.take().and_then(|id| session.row_index(id)) {
         table = table.scroll_to_row(index, Some(Align::Center));
     }
@@ -121,6 +121,12 @@ pub fn show(
                     match problem {
                         Some(message) if summary.event.is_none() => {
                             ui.label(RichText::new(message).color(p.error));
+                        }
+                        _ if summary.label.is_empty() => {
+                            // A delete names only the id: show what the session knows.
+                            if let Some(known) = session.known_label(view.id) {
+                                ui.label(RichText::new(known).italics().color(p.muted));
+                            }
                         }
                         _ => {
                             ui.label(&summary.label);
