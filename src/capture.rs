@@ -221,28 +221,30 @@ impl Summary {
             .map(|cap| format!("the {cap} byte cap"))
             .unwrap_or_else(|| "the cap".to_owned());
         let message = format!("the body{size} is over {cap}: refused unread");
-        Self {
-            route: routes.route(url),
-            rows: vec![RowSummary::problem_only(vec![Finding::error(
-                "",
-                message.clone(),
-            )])],
-            response_status: 413,
-            response_body: json!({ "error": message, "max_body": oversize.cap }).to_string(),
-        }
+        let body = json!({ "error": message, "max_body": oversize.cap });
+        Self::refused(url, routes, 413, message, body)
     }
 
     /// A request whose body could not be read whole.
     pub fn broken_body(url: &str, routes: &Routes, problem: &str) -> Self {
         let message = format!("the body could not be read whole: {problem}");
+        let body = json!({ "error": message });
+        Self::refused(url, routes, 400, message, body)
+    }
+
+    /// A request with no event to read: one error row, and its answer.
+    fn refused(
+        url: &str,
+        routes: &Routes,
+        status: u16,
+        message: String,
+        body: serde_json::Value,
+    ) -> Self {
         Self {
             route: routes.route(url),
-            rows: vec![RowSummary::problem_only(vec![Finding::error(
-                "",
-                message.clone(),
-            )])],
-            response_status: 400,
-            response_body: json!({ "error": message }).to_string(),
+            rows: vec![RowSummary::problem_only(vec![Finding::error("", message)])],
+            response_status: status,
+            response_body: body.to_string(),
         }
     }
 }

@@ -109,7 +109,11 @@ pub fn event_line(capture: &Capture, row: &RowSummary) -> String {
     let what = match (&row.event, &row.entity) {
         (Some(event), Some(entity)) => {
             let id = row.entity_id.as_deref().unwrap_or("-");
-            format!("{event} {entity} {id} {:?}", row.label)
+            if row.label.is_empty() {
+                format!("{event} {entity} {id}")
+            } else {
+                format!("{event} {entity} {id} {:?}", row.label)
+            }
         }
         _ => row
             .findings

@@ -170,3 +170,27 @@ fn a_webhook_posted_to_the_real_listener_appears_without_input() {
     assert_eq!(harness.state().session().row_count(), 1);
     harness.get_by_label("Candidature Spontanée");
 }
+
+#[test]
+fn a_port_in_use_is_shown_in_the_window_not_a_crash() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = taken.local_addr().expect("its address").port();
+    let mut harness = Harness::builder()
+        .with_size([1500.0, 1000.0])
+        .build_eframe(|cc| {
+            App::new(
+                cc,
+                ListenerConfig {
+                    port,
+                    ..Default::default()
+                },
+            )
+        });
+    harness.run();
+    match harness.state().listener_state() {
+        ListenerState::Failed(reason) => assert!(reason.contains(&port.to_string()), "{reason}"),
+        _ => panic!("the listener cannot start on a taken port"),
+    }
+    harness.get_by_label_contains("in use");
+    harness.get_by_label("Retry");
+}

@@ -193,50 +193,22 @@ fn envelope_from(value: Value) -> Result<Envelope, &'static str> {
         return Err(json_kind(&value));
     };
     let mut findings = Vec::new();
-    let event = match object.get("event") {
-        Some(Value::String(s)) => EventKind::parse(s),
-        Some(other) => {
-            findings.push(Finding::error(
-                "/event",
-                format!("\"event\" is {}, not a string", json_kind(other)),
-            ));
-            EventKind::Unknown(other.to_string())
-        }
-        None => {
-            findings.push(Finding::error("", "the envelope has no \"event\""));
-            EventKind::Unknown(String::new())
-        }
-    };
-    if let EventKind::Unknown(raw) = &event
-        && object.get("event").is_some_and(Value::is_string)
-    {
-        findings.push(Finding::warning(
-            "/event",
-            format!("unknown event \"{raw}\" (the spec names creation, update and delete)"),
-        ));
-    }
-    let entity = match object.get("type") {
-        Some(Value::String(s)) => EntityType::parse(s),
-        Some(other) => {
-            findings.push(Finding::error(
-                "/type",
-                format!("\"type\" is {}, not a string", json_kind(other)),
-            ));
-            EntityType::Unknown(other.to_string())
-        }
-        None => {
-            findings.push(Finding::error("", "the envelope has no \"type\""));
-            EntityType::Unknown(String::new())
-        }
-    };
-    if let EntityType::Unknown(raw) = &entity
-        && object.get("type").is_some_and(Value::is_string)
-    {
-        findings.push(Finding::warning(
-            "/type",
-            format!("unknown type \"{raw}\" (the spec names job and candidate)"),
-        ));
-    }
+    let event = read_tag(
+        &object,
+        "event",
+        EventKind::parse,
+        |e| !matches!(e, EventKind::Unknown(_)),
+        "creation, update and delete",
+        &mut findings,
+    );
+    let entity = read_tag(
+        &object,
+        "type",
+        EntityType::parse,
+        |t| !matches!(t, EntityType::Unknown(_)),
+        "job and candidate",
+        &mut findings,
+    );
     let data = match object.remove("data") {
         Some(data @ Value::Object(_)) => data,
         Some(other) => {
@@ -267,6 +239,42 @@ fn envelope_from(value: Value) -> Result<Envelope, &'static str> {
         data,
         findings,
     })
+}
+
+/// Reads `event` or `type`: a string the spec names, or anything else kept
+/// as sent (non-strings as their JSON text) with a finding saying why.
+fn read_tag<T>(
+    object: &serde_json::Map<String, Value>,
+    key: &str,
+    parse: impl Fn(&str) -> T,
+    is_known: impl Fn(&T) -> bool,
+    spec_values: &str,
+    findings: &mut Vec<Finding>,
+) -> T {
+    let pointer = format!("/{key}");
+    match object.get(key) {
+        Some(Value::String(s)) => {
+            let tag = parse(s);
+            if !is_known(&tag) {
+                findings.push(Finding::warning(
+                    pointer,
+                    format!("unknown {key} \"{s}\" (the spec names {spec_values})"),
+                ));
+            }
+            tag
+        }
+        Some(other) => {
+            findings.push(Finding::error(
+                pointer,
+                format!("\"{key}\" is {}, not a string", json_kind(other)),
+            ));
+            parse(&other.to_string())
+        }
+        None => {
+            findings.push(Finding::error("", format!("the envelope has no \"{key}\"")));
+            parse("")
+        }
+    }
 }
 
 /// "an array", "a number"…: for messages.

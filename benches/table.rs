@@ -1,0 +1,106 @@
+//! Frame time of the real app holding 100 and 100,000 events, and what the
+//! session costs per event. Prints figures; asserts nothing about speed.
+//!
+//! cargo bench --bench table
+
+use std::time::Instant;
+
+use egui_kittest::Harness;
+use hookscope::capture::{Capture, Routes, Summary};
+use hookscope::listener::ListenerConfig;
+use hookscope::ui::App;
+
+const SAMPLES: [(&str, &str); 6] = [
+    ("/job", include_str!("../assets/samples/job_creation.json")),
+    ("/job", include_str!("../assets/samples/job_update.json")),
+    ("/job", include_str!("../assets/samples/job_delete.json")),
+    (
+        "/candidate",
+        include_str!("../assets/samples/candidate_creation.json"),
+    ),
+    (
+        "/candidate",
+        include_str!("../assets/samples/candidate_update.json"),
+    ),
+    (
+        "/candidate",
+        include_str!("../assets/samples/candidate_delete.json"),
+    ),
+];
+const FRAMES: usize = 60;
+
+fn template(url: &str, body: &str) -> Capture {
+    Capture {
+        id: 0,
+        received_at: chrono::Local::now().fixed_offset(),
+        remote_addr: "127.0.0.1:50000".to_owned(),
+        method: "POST".to_owned(),
+        url: url.to_owned(),
+        headers: vec![
+            ("Host".to_owned(), "127.0.0.1:8090".to_owned()),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+        ],
+        body: body.as_bytes().to_vec(),
+        response_status: 200,
+        summary: Summary::of_request("POST", url, body.as_bytes(), &Routes::default()),
+    }
+}
+
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn main() {
+    let templates: Vec<Capture> = SAMPLES.iter().map(|(u, b)| template(u, b)).collect();
+    let mut frame_ms = Vec::new();
+    for events in [100usize, 100_000] {
+        let mut harness = Harness::builder()
+            .with_size([1400.0, 900.0])
+            .build_eframe(|cc| {
+                App::new(
+                    cc,
+                    ListenerConfig {
+                        port: 0,
+                        ..Default::default()
+                    },
+                )
+            });
+        harness.run();
+
+        let before = resident_bytes();
+        let started = Instant::now();
+        let mut raw_bytes = 0u64;
+        for i in 0..events {
+            let capture = templates[i % templates.len()].clone();
+            raw_bytes += capture.body.len() as u64;
+            harness.state_mut().feed(capture);
+        }
+        let ingest = started.elapsed();
+        let grown = resident_bytes().saturating_sub(before);
+
+        harness.run();
+        let started = Instant::now();
+        for _ in 0..FRAMES {
+            harness.step();
+        }
+        let per_frame = started.elapsed().as_secs_f64() * 1000.0 / FRAMES as f64;
+        frame_ms.push(per_frame);
+        println!(
+            "{events:>7} events: frame {per_frame:.2} ms | ingest {:.0} events/s | memory {:.2}x raw bytes ({} MiB for {} MiB of bodies, {:.0} B/event over raw)",
+            events as f64 / ingest.as_secs_f64(),
+            grown as f64 / raw_bytes as f64,
+            grown >> 20,
+            raw_bytes >> 20,
+            (grown as f64 - raw_bytes as f64) / events as f64,
+        );
+    }
+    println!(
+        "frame time with 100,000 events / with 100: {:.2}",
+        frame_ms[1] / frame_ms[0]
+    );
+}
