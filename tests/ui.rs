@@ -194,3 +194,38 @@ fn a_port_in_use_is_shown_in_the_window_not_a_crash() {
     harness.get_by_label_contains("in use");
     harness.get_by_label("Retry");
 }
+
+#[test]
+fn arrow_keys_move_the_selection_by_stable_id() {
+    let mut harness = harness();
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    harness.run();
+
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    let first = harness
+        .state()
+        .selection()
+        .expect("Down selects the first row");
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    let second = harness.state().selection().expect("a selection");
+    assert_ne!(first, second);
+    assert!(
+        harness
+            .query_all_by_label("Vanessa DURANT")
+            .next()
+            .is_some()
+    );
+
+    // New rows do not move the selection off the candidate.
+    harness.state_mut().feed(capture("/job", JOB_DELETE));
+    harness.run();
+    assert_eq!(harness.state().selection(), Some(second));
+    harness.key_press(egui::Key::ArrowUp);
+    harness.run();
+    assert_eq!(harness.state().selection(), Some(first));
+}

@@ -20,7 +20,10 @@ const WAKE_DELAY: Duration = Duration::from_millis(4);
 /// What the user asked for while drawing; applied after the frame is drawn.
 #[derive(Debug)]
 pub enum Action {
+    /// Select a row the user clicked: it is already in view.
     Select(RowId),
+    /// Select a row and scroll the table to it.
+    Show(RowId),
     StartListener,
     StopListener,
     Reconfigure(ListenerConfig),
@@ -76,7 +79,8 @@ impl App {
 
     fn apply(&mut self, action: Action) {
         match action {
-            Action::Select(id) => {
+            Action::Select(id) => self.selection = Some(id),
+            Action::Show(id) => {
                 self.selection = Some(id);
                 self.table.reveal(id);
             }

@@ -65,7 +65,7 @@ pub fn show(
             }
             let text = format!("{}  {}", time.format("%H:%M:%S%.3f"), view.summary.label);
             if ui.link(text).on_hover_text("Show this event").clicked() {
-                actions.push(Action::Select(view.id));
+                actions.push(Action::Show(view.id));
             }
         });
     }

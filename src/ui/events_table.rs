@@ -68,7 +68,7 @@ pub fn show(
         .column(Column::initial(66.0).clip(true))
         .column(Column::initial(62.0).clip(true));
     if let Some(index) = state.reveal.take().and_then(|id| session.row_index(id)) {
-        table = table.scroll_to_row(index, Some(Align::Center));
+        table = table.scroll_to_row(index, None);
     }
     table
         .header(theme::ROW_HEIGHT, |mut header| {
@@ -189,6 +189,6 @@ fn keyboard_navigation(
         (Some(i), false) => i.saturating_sub(1),
     };
     if let Some(view) = session.row(next) {
-        actions.push(Action::Select(view.id));
+        actions.push(Action::Show(view.id));
     }
 }
