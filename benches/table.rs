@@ -32,7 +32,7 @@ const FRAMES: usize = 60;
 fn template(url: &str, body: &str) -> Capture {
     Capture {
         id: 0,
-        received_at: chrono::Local::now().fixed_offset(),
+        received_at: hookscope::capture::received_now(),
         remote_addr: "127.0.0.1:50000".to_owned(),
         method: "POST".to_owned(),
         url: url.to_owned(),

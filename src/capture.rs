@@ -2,7 +2,7 @@
 //! it yields and the response it deserves. Summaries are derived from the
 //! bytes, never the source of truth.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat};
+use chrono::{DateTime, FixedOffset, SecondsFormat, SubsecRound};
 use serde_json::json;
 
 use crate::hs::{self, EntityType, EventKind, Finding, Level};
@@ -41,6 +41,12 @@ impl Routes {
             Route::Other
         }
     }
+}
+
+/// Now, in local time, to the millisecond: the precision sessions keep, so
+/// that a capture survives export and import unchanged.
+pub fn received_now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset().trunc_subsecs(3)
 }
 
 /// One request as received. `summary` is derived from the other fields.

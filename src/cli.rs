@@ -6,17 +6,24 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::capture::Routes;
-use crate::listener::{DEFAULT_MAX_BODY, DEFAULT_PORT, ListenerConfig};
+use crate::listener::ListenerConfig;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "hookscope",
     version,
-    about = "A native desktop inspector for Human Sourcing webhooks"
+    about = "A native desktop inspector for Human Sourcing webhooks",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(flatten)]
     pub listen: ListenArgs,
+    /// Session, HAR or webhook payload files to open in the window.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Where journals and settings live (default: the user data directory).
+    #[arg(long, env = "HOOKSCOPE_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -34,50 +41,62 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         count: Option<u64>,
     },
+    /// Convert a session file to HAR 1.2.
+    Export {
+        /// The hookscope session file to read.
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// The HAR file to write.
+        #[arg(long, value_name = "OUT")]
+        har: PathBuf,
+    },
+    /// Write the newest unfinished session (left by a crash) as a session file.
+    Recover {
+        /// The session file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
-#[derive(Clone, Debug, Args)]
+/// Listener options; each one given overrides the saved setting.
+#[derive(Clone, Debug, Default, Args)]
 pub struct ListenArgs {
-    /// Address to listen on; anything but loopback exposes the listener to the network.
-    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
-    pub bind: IpAddr,
-    /// Port to listen on; 0 picks a free one.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
-    pub port: u16,
-    /// Path that receives job webhooks.
-    #[arg(long, default_value = "/job", value_name = "PATH")]
-    pub job_path: String,
-    /// Path that receives candidate webhooks.
-    #[arg(long, default_value = "/candidate", value_name = "PATH")]
-    pub candidate_path: String,
-    /// Largest body accepted, in bytes or with a unit (KiB, MiB, KB, MB).
-    #[arg(long, default_value = "10MiB", value_parser = parse_size, value_name = "SIZE")]
-    pub max_body: u64,
+    /// Address to listen on [default: 127.0.0.1]; anything but loopback exposes the listener.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// Port to listen on; 0 picks a free one [default: 8090].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Path that receives job webhooks [default: /job].
+    #[arg(long, value_name = "PATH")]
+    pub job_path: Option<String>,
+    /// Path that receives candidate webhooks [default: /candidate].
+    #[arg(long, value_name = "PATH")]
+    pub candidate_path: Option<String>,
+    /// Largest body accepted, in bytes or with a unit (KiB, MiB, KB, MB) [default: 10MiB].
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub max_body: Option<u64>,
 }
 
 impl ListenArgs {
+    /// The defaults with the options given applied.
     pub fn config(&self) -> ListenerConfig {
-        ListenerConfig {
-            bind: self.bind,
-            port: self.port,
-            routes: Routes {
-                job_path: self.job_path.clone(),
-                candidate_path: self.candidate_path.clone(),
-            },
-            max_body: self.max_body,
-        }
+        self.apply_to(ListenerConfig::default())
     }
-}
 
-impl Default for ListenArgs {
-    fn default() -> Self {
-        let config = ListenerConfig::default();
-        Self {
-            bind: config.bind,
-            port: config.port,
-            job_path: config.routes.job_path,
-            candidate_path: config.routes.candidate_path,
-            max_body: DEFAULT_MAX_BODY,
+    /// `base` (e.g. the saved settings) with the options given applied.
+    pub fn apply_to(&self, base: ListenerConfig) -> ListenerConfig {
+        ListenerConfig {
+            bind: self.bind.unwrap_or(base.bind),
+            port: self.port.unwrap_or(base.port),
+            routes: Routes {
+                job_path: self.job_path.clone().unwrap_or(base.routes.job_path),
+                candidate_path: self
+                    .candidate_path
+                    .clone()
+                    .unwrap_or(base.routes.candidate_path),
+            },
+            max_body: self.max_body.unwrap_or(base.max_body),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! `hookscope listen`: capture without a window, using the same listener,
-//! and write the session file when capture stops.
+//! `hookscope listen`: capture without a window, using the same listener
+//! and the same crash journal, and write the session file when capture stops.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -12,6 +12,7 @@ use crossbeam_channel::{bounded, select};
 use crate::capture::{Capture, RowSummary};
 use crate::listener::{Listener, ListenerConfig, ListenerEvent};
 use crate::session::file;
+use crate::session::journal::{self, Journal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HeadlessError {
@@ -24,10 +25,32 @@ pub enum HeadlessError {
     },
     #[error("cannot watch for Ctrl-C: {0}")]
     Signal(#[from] ctrlc::Error),
+    #[error(
+        "cannot create a journal in {dir}: {source} (use --data-dir DIR to keep journals elsewhere)"
+    )]
+    Journal {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot write {path}: {source}; the captures are kept in the journal {journal} (hookscope recover --out FILE writes them out)"
+    )]
+    WriteKeptJournal {
+        path: PathBuf,
+        source: std::io::Error,
+        journal: PathBuf,
+    },
 }
 
 /// Captures until Ctrl-C, SIGTERM, or `count` requests, then writes `out`.
-pub fn listen(config: ListenerConfig, out: &Path, count: Option<u64>) -> Result<(), HeadlessError> {
+/// Every capture is journalled in `data_dir` before it is answered; the
+/// journal is removed once `out` is written, and kept (and named) if not.
+pub fn listen(
+    config: ListenerConfig,
+    out: &Path,
+    count: Option<u64>,
+    data_dir: &Path,
+) -> Result<(), HeadlessError> {
     let write_error = |source| HeadlessError::Write {
         path: out.to_owned(),
         source,
@@ -40,13 +63,28 @@ pub fn listen(config: ListenerConfig, out: &Path, count: Option<u64>) -> Result<
         let _ = stop_tx.try_send(());
     })?;
 
+    let journal = Arc::new(
+        Journal::create(data_dir).map_err(|source| HeadlessError::Journal {
+            dir: data_dir.join(crate::session::journal::DIR),
+            source,
+        })?,
+    );
+
     let (events_tx, events_rx) = bounded(4096);
-    let listener = Listener::start(
+    let listener = match Listener::start(
         config,
         Arc::new(AtomicU64::new(1)),
         events_tx,
         Arc::new(|| {}),
-    )?;
+        Some(journal.clone()),
+    ) {
+        Ok(listener) => listener,
+        Err(e) => {
+            // Nothing was captured: nothing to keep.
+            let _ = journal::finish_shared(journal);
+            return Err(e.into());
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
@@ -92,15 +130,43 @@ pub fn listen(config: ListenerConfig, out: &Path, count: Option<u64>) -> Result<
     }
 
     let mut writer = BufWriter::new(file);
-    file::write(&mut writer, &captures, chrono::Local::now().fixed_offset())
-        .and_then(|()| writer.flush())
-        .map_err(write_error)?;
+    let written = file::write(&mut writer, &captures, chrono::Local::now().fixed_offset())
+        .and_then(|()| writer.flush());
+    if let Err(source) = written {
+        // The journal holds every acknowledged capture: keep it.
+        return Err(HeadlessError::WriteKeptJournal {
+            path: out.to_owned(),
+            source,
+            journal: journal.path().to_owned(),
+        });
+    }
     let _ = writeln!(
         stdout,
         "wrote {} capture(s) to {}",
         captures.len(),
         out.display()
     );
+    let _ = stdout.flush();
+
+    // A request still arriving when capture stopped may have been journalled
+    // and answered after the file was written: then keep the journal.
+    let late = events_rx
+        .try_iter()
+        .filter(|event| matches!(event, ListenerEvent::Captured(_)))
+        .count();
+    let path = journal.path().to_owned();
+    if late > 0 {
+        eprintln!(
+            "hookscope: {late} request(s) arrived after {} was written; they are kept in the journal {}",
+            out.display(),
+            path.display()
+        );
+    } else if let Err(e) = journal::finish_shared(journal) {
+        eprintln!(
+            "hookscope: the journal {} is kept ({e}); hookscope recover --out FILE writes it out",
+            path.display()
+        );
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::listener::{IdSource, Listener, ListenerConfig, ListenerEvent, Waker};
 use crate::session::Session;
+use crate::session::journal::Journal;
 
 /// Room for bursts; when full the listener waits instead of dropping.
 const CHANNEL_CAPACITY: usize = 65_536;
@@ -27,10 +28,13 @@ pub struct Ingest {
     sender: Sender<ListenerEvent>,
     receiver: Receiver<ListenerEvent>,
     waker: Waker,
+    journal: Option<Arc<Journal>>,
 }
 
 impl Ingest {
-    pub fn new(config: ListenerConfig, waker: Waker) -> Self {
+    /// With a journal, every listener started appends each capture to it
+    /// before answering.
+    pub fn new(config: ListenerConfig, waker: Waker, journal: Option<Arc<Journal>>) -> Self {
         let (sender, receiver) = bounded(CHANNEL_CAPACITY);
         Self {
             config,
@@ -40,7 +44,13 @@ impl Ingest {
             sender,
             receiver,
             waker,
+            journal,
         }
+    }
+
+    /// The journal the listeners write to, if any.
+    pub fn journal(&self) -> Option<&Arc<Journal>> {
+        self.journal.as_ref()
     }
 
     pub fn config(&self) -> &ListenerConfig {
@@ -63,6 +73,7 @@ impl Ingest {
             self.ids.clone(),
             self.sender.clone(),
             self.waker.clone(),
+            self.journal.clone(),
         ) {
             Ok(listener) => {
                 self.listener = Some(listener);
@@ -89,6 +100,17 @@ impl Ingest {
     /// Ids for captures made elsewhere (e.g. loaded), unique in the session.
     pub fn next_id(&self) -> u64 {
         self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Makes ids up to `id` taken, e.g. by captures read from a file.
+    pub fn reserve_ids_through(&self, id: u64) {
+        self.ids.fetch_max(id.saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// Stops for good: the listener, and this side's hold on the journal.
+    pub fn shut_down(&mut self) {
+        self.stop();
+        self.journal = None;
     }
 
     /// Moves what arrived into `session` until the channel is empty or the

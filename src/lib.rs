@@ -9,5 +9,7 @@ pub mod headless;
 pub mod hs;
 pub mod ingest;
 pub mod listener;
+pub mod paths;
 pub mod session;
+pub mod task;
 pub mod ui;

@@ -1,5 +1,5 @@
-//! The embedded HTTP listener: every request becomes a `Capture`, answered
-//! without waiting for anyone, then sent on the channel.
+//! The embedded HTTP listener: every request becomes a `Capture`, appended to
+//! the journal, answered without waiting for anyone, then sent on the channel.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
@@ -13,6 +13,8 @@ use serde_json::json;
 use tiny_http::{Header, Response, Server};
 
 use crate::capture::{Capture, Oversize, Routes, Summary};
+use crate::hs::Finding;
+use crate::session::journal::Journal;
 
 pub const DEFAULT_PORT: u16 = 8090;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
@@ -80,6 +82,8 @@ struct Shared {
     ids: IdSource,
     events: Sender<ListenerEvent>,
     waker: Waker,
+    /// Every capture is appended here before it is answered.
+    journal: Option<Arc<Journal>>,
     parked: Arc<AtomicU64>,
     /// Requests received but not yet on the channel.
     in_flight: AtomicUsize,
@@ -104,11 +108,15 @@ impl Drop for InFlight {
 }
 
 impl Listener {
+    /// Starts listening. With a journal, every capture is appended to it
+    /// before its response is sent; a capture that cannot be journalled is
+    /// answered 503, never 2xx.
     pub fn start(
         config: ListenerConfig,
         ids: IdSource,
         events: Sender<ListenerEvent>,
         waker: Waker,
+        journal: Option<Arc<Journal>>,
     ) -> Result<Self, ListenError> {
         validate_routes(&config.routes)?;
         let addr = SocketAddr::new(config.bind, config.port);
@@ -128,6 +136,7 @@ impl Listener {
             ids,
             events,
             waker,
+            journal,
             parked: Arc::new(AtomicU64::new(0)),
             in_flight: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
@@ -257,35 +266,30 @@ fn handle(mut request: tiny_http::Request, shared: &Shared) {
         .remote_addr()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let received_at = chrono::Local::now().fixed_offset();
+    let received_at = crate::capture::received_now();
     let id = shared.ids.fetch_add(1, Ordering::Relaxed);
 
     let announced = request.body_length().map(|len| len as u64);
-    let (body, summary) = match announced {
-        Some(len) if len > config.max_body => {
-            let summary = Summary::oversize(
+    let oversize = match announced {
+        Some(len) if len > config.max_body => Some(len),
+        _ => None,
+    };
+    let (body, summary) = match oversize {
+        Some(len) => (
+            Vec::new(),
+            Summary::oversize(
                 &url,
                 routes,
                 Oversize {
                     announced: Some(len),
                     cap: Some(config.max_body),
                 },
-            );
-            refuse_oversize(request, len, &summary, &shared.parked);
-            (Vec::new(), summary)
-        }
-        _ => {
-            let (body, summary) =
-                read_and_summarise(&mut request, &method, &url, announced, config);
-            let _ = request.respond(json_response(
-                summary.response_status,
-                &summary.response_body,
-            ));
-            (body, summary)
-        }
+            ),
+        ),
+        None => read_and_summarise(&mut request, &method, &url, announced, config),
     };
 
-    let capture = Capture {
+    let mut capture = Capture {
         id,
         received_at,
         remote_addr,
@@ -296,6 +300,23 @@ fn handle(mut request: tiny_http::Request, shared: &Shared) {
         response_status: summary.response_status,
         summary,
     };
+    // Journalled before it is answered, so that an acknowledged capture
+    // survives the process being killed.
+    if let Some(journal) = &shared.journal
+        && let Err(e) = journal.append(&capture)
+    {
+        journal_failed(&mut capture, &e);
+    }
+    match oversize {
+        Some(len) => refuse_oversize(request, len, &capture.summary, &shared.parked),
+        None => {
+            let _ = request.respond(json_response(
+                capture.summary.response_status,
+                &capture.summary.response_body,
+            ));
+        }
+    }
+
     // Blocks when the owner is far behind: the listener waits, it never drops.
     if shared
         .events
@@ -303,6 +324,18 @@ fn handle(mut request: tiny_http::Request, shared: &Shared) {
         .is_ok()
     {
         (shared.waker)();
+    }
+}
+
+/// A capture that could not be journalled is answered 503 (never 2xx: it
+/// would not survive a crash) and says why on each of its rows.
+fn journal_failed(capture: &mut Capture, error: &std::io::Error) {
+    let message = format!("could not write the journal: {error}");
+    capture.response_status = 503;
+    capture.summary.response_status = 503;
+    capture.summary.response_body = json!({ "error": message }).to_string();
+    for row in &mut capture.summary.rows {
+        row.findings.push(Finding::error("", message.clone()));
     }
 }
 
@@ -387,5 +420,68 @@ fn add_header(response: &mut Response<std::io::Cursor<Vec<u8>>>, field: &str, va
     // Cannot fail for the ASCII constants used here.
     if let Ok(header) = Header::from_bytes(field.as_bytes(), value.as_bytes()) {
         response.add_header(header);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbeam_channel::bounded;
+
+    /// A journal that cannot be written (`/dev/full`): the sender gets 503,
+    /// never 2xx, and the capture still reaches the channel, flagged.
+    #[test]
+    fn a_capture_that_cannot_be_journalled_gets_503() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let journal = Arc::new(Journal::over_file_for_tests(
+            std::path::Path::new("/dev/full"),
+            full,
+        ));
+        let (sender, events) = bounded(16);
+        let config = ListenerConfig {
+            port: 0,
+            max_body: 1000,
+            ..Default::default()
+        };
+        let listener = Listener::start(
+            config,
+            Arc::new(AtomicU64::new(1)),
+            sender,
+            Arc::new(|| {}),
+            Some(journal),
+        )
+        .expect("the listener starts");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        let body = include_bytes!("../assets/samples/job_delete.json");
+        let oversize = vec![b' '; 2000];
+        // A valid webhook, and one refused as over the cap.
+        for body in [&body[..], &oversize[..]] {
+            let mut response = agent
+                .post(format!("http://{}/job", listener.local_addr()))
+                .send(body)
+                .expect("a response");
+            let text = response.body_mut().read_to_string().expect("a body");
+            assert_eq!(response.status().as_u16(), 503, "{text}");
+            assert!(text.contains("could not write the journal"), "{text}");
+            let Ok(ListenerEvent::Captured(capture)) = events.recv_timeout(Duration::from_secs(10))
+            else {
+                panic!("no capture on the channel");
+            };
+            assert_eq!(capture.response_status, 503);
+            assert_eq!(capture.summary.response_status, 503);
+            assert!(capture.summary.rows.iter().all(|row| {
+                row.findings.iter().any(|f| {
+                    f.level == crate::hs::Level::Error
+                        && f.message.contains("could not write the journal")
+                })
+            }));
+        }
     }
 }

@@ -5,17 +5,36 @@ use hookscope::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Command::Listen { listen, out, count }) => {
-            hookscope::headless::listen(listen.config(), &out, count).map_err(|e| e.to_string())
-        }
-        None => hookscope::ui::run(cli.listen.config()).map_err(|e| e.to_string()),
-    };
-    match result {
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("hookscope: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let data_dir = hookscope::paths::data_dir(cli.data_dir.as_deref())?;
+    match cli.command {
+        Some(Command::Listen { listen, out, count }) => {
+            hookscope::headless::listen(listen.config(), &out, count, &data_dir)
+                .map_err(|e| e.to_string())
+        }
+        Some(Command::Export { session, har }) => {
+            let entries = hookscope::session::har::export_session(&session, &har)?;
+            println!("wrote {entries} HAR entries to {}", har.display());
+            Ok(())
+        }
+        Some(Command::Recover { out }) => {
+            let captures = hookscope::session::journal::recover_newest(&data_dir, &out)?;
+            println!(
+                "recovered {captures} capture(s) to {}; the journal is kept in {}",
+                out.display(),
+                data_dir.join(hookscope::session::journal::DIR).display()
+            );
+            Ok(())
+        }
+        None => hookscope::ui::run(cli.listen, cli.files, data_dir).map_err(|e| e.to_string()),
     }
 }

@@ -164,6 +164,16 @@ fn post(port: u16, path: &str, body: &[u8]) -> (u16, String) {
     (response.status().as_u16(), text)
 }
 
+/// A data dir inside the test's temp dir, so that tests never touch the
+/// user's own journals.
+fn data_dir(dir: &tempfile::TempDir) -> String {
+    dir.path()
+        .join("data")
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_owned()
+}
+
 fn read_session(path: &Path) -> Vec<hookscope::capture::Capture> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     file::read(&bytes, &Routes::default())
@@ -188,7 +198,18 @@ fn listen_with_a_count_captures_that_many_requests_and_writes_them() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let out = dir.path().join("s.json");
     let out_arg = out.to_str().expect("a UTF-8 path");
-    let mut run = spawn(&["listen", "--port", "0", "--out", out_arg, "--count", "3"]);
+    let data = data_dir(&dir);
+    let mut run = spawn(&[
+        "listen",
+        "--port",
+        "0",
+        "--out",
+        out_arg,
+        "--count",
+        "3",
+        "--data-dir",
+        &data,
+    ]);
     let port = run.port();
 
     let sent: [(&str, &[u8]); 3] = [
@@ -249,7 +270,16 @@ fn listen_stops_cleanly_on_sigterm_and_writes_what_it_captured() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let out = dir.path().join("s.json");
     let out_arg = out.to_str().expect("a UTF-8 path");
-    let mut run = spawn(&["listen", "--port", "0", "--out", out_arg]);
+    let data = data_dir(&dir);
+    let mut run = spawn(&[
+        "listen",
+        "--port",
+        "0",
+        "--out",
+        out_arg,
+        "--data-dir",
+        &data,
+    ]);
     let port = run.port();
 
     let (status, reply) = post(port, "/job", JOB_CREATION);
@@ -281,7 +311,16 @@ fn listen_into_a_missing_directory_fails_and_names_the_path() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let out = dir.path().join("no-such-dir").join("s.json");
     let out_arg = out.to_str().expect("a UTF-8 path");
-    let mut run = spawn(&["listen", "--port", "0", "--out", out_arg]);
+    let data = data_dir(&dir);
+    let mut run = spawn(&[
+        "listen",
+        "--port",
+        "0",
+        "--out",
+        out_arg,
+        "--data-dir",
+        &data,
+    ]);
     let status = run.wait_exit();
     assert!(!status.success(), "exit {status}");
     let stderr = run.stderr_now();
@@ -305,6 +344,8 @@ fn listen_with_a_bad_size_is_a_usage_error() {
         "0",
         "--out",
         out_arg,
+        "--data-dir",
+        &data_dir(&dir),
     ]);
     let status = run.wait_exit();
     assert!(!status.success(), "exit {status}");

@@ -45,8 +45,14 @@ fn start_with(max_body: u64, capacity: usize) -> Harness {
         max_body,
         ..Default::default()
     };
-    let listener = Listener::start(config, Arc::new(AtomicU64::new(1)), sender, Arc::new(|| {}))
-        .unwrap_or_else(|e| panic!("the listener starts: {e}"));
+    let listener = Listener::start(
+        config,
+        Arc::new(AtomicU64::new(1)),
+        sender,
+        Arc::new(|| {}),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("the listener starts: {e}"));
     Harness { listener, events }
 }
 
@@ -932,7 +938,13 @@ fn a_port_in_use_is_a_bind_error() {
         port,
         ..Default::default()
     };
-    match Listener::start(config, Arc::new(AtomicU64::new(1)), sender, Arc::new(|| {})) {
+    match Listener::start(
+        config,
+        Arc::new(AtomicU64::new(1)),
+        sender,
+        Arc::new(|| {}),
+        None,
+    ) {
         Ok(second) => panic!("a second listener started on {}", second.local_addr()),
         Err(e @ ListenError::Bind { .. }) => {
             let ListenError::Bind { addr, reason } = &e else {

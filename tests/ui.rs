@@ -16,7 +16,7 @@ const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creat
 fn capture(url: &str, body: &str) -> Capture {
     Capture {
         id: 0,
-        received_at: chrono::Local::now().fixed_offset(),
+        received_at: hookscope::capture::received_now(),
         remote_addr: "127.0.0.1:50000".to_owned(),
         method: "POST".to_owned(),
         url: url.to_owned(),
@@ -228,4 +228,137 @@ fn arrow_keys_move_the_selection_by_stable_id() {
     harness.key_press(egui::Key::ArrowUp);
     harness.run();
     assert_eq!(harness.state().selection(), Some(first));
+}
+
+/// Answers the open dialog with fixed paths, as if the user picked them.
+struct PickedFiles(Vec<std::path::PathBuf>);
+
+impl hookscope::ui::dialogs::FileDialogs for PickedFiles {
+    fn pick_files(&self) -> Option<Vec<std::path::PathBuf>> {
+        Some(self.0.clone())
+    }
+
+    fn save_file(&self, _: &str, _: &str, _: &str) -> Option<std::path::PathBuf> {
+        None
+    }
+}
+
+fn harness_picking(paths: Vec<std::path::PathBuf>) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1500.0, 1000.0])
+        .build_eframe(move |cc| {
+            let config = ListenerConfig {
+                port: 0,
+                ..Default::default()
+            };
+            App::start(
+                cc,
+                hookscope::ui::Startup {
+                    dialogs: std::sync::Arc::new(PickedFiles(paths)),
+                    ..hookscope::ui::Startup::in_memory(config)
+                },
+            )
+        })
+}
+
+/// Steps until the file work is done, within a bound.
+fn settle(harness: &mut Harness<'static, App>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    harness.step();
+    while harness.state().is_busy() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    // Modals fade in and out over a few frames.
+    harness.run_steps(10);
+}
+
+#[test]
+fn a_sample_opens_from_the_file_menu_into_the_table() {
+    let mut harness = harness();
+    harness.run();
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Open sample").hover();
+    harness.run();
+    harness.get_by_label("candidate_creation.json").click();
+    harness.run();
+
+    assert_eq!(harness.state().session().row_count(), 1);
+    let session = harness.state().session();
+    let view = session.row(0).expect("a row");
+    assert_eq!(view.capture.remote_addr, "file candidate_creation.json");
+    assert_eq!(view.capture.url, "/candidate");
+    harness.get_by_label("Candidate Firstname Candidate Last Name");
+}
+
+#[test]
+fn a_broken_file_shows_its_error_and_leaves_the_session_alone() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"format\":\"hookscope-session\",\"version\":1,\"captures\":[{\"id\":",
+    )
+    .expect("write the broken file");
+    let mut harness = harness_picking(vec![broken.clone()]);
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness.run();
+
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label_contains("Open…").click();
+    settle(&mut harness);
+    // The session holds a capture: hookscope asks before replacing it.
+    harness.get_by_label("Start a new session").click();
+    settle(&mut harness);
+
+    let notice = harness.state().notice().expect("an error notice");
+    assert!(notice.is_error);
+    assert!(notice.text.contains("broken.json"), "{}", notice.text);
+    harness.get_by_label_contains("Could not open");
+    assert_eq!(
+        harness.state().session().row_count(),
+        1,
+        "the session is untouched"
+    );
+    harness.get_by_label("Candidature Spontanée");
+}
+
+#[test]
+fn an_exported_session_opens_again_with_the_same_captures() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("session.json");
+    let mut first = harness();
+    first.state_mut().feed(capture("/job", JOB_CREATION));
+    first
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    first.run();
+    let mut out = Vec::new();
+    let captures: Vec<_> = first.state().session().captures().to_vec();
+    hookscope::session::file::write(
+        &mut out,
+        captures.iter().map(|c| c.as_ref()),
+        chrono::Local::now().fixed_offset(),
+    )
+    .expect("write");
+    std::fs::write(&path, &out).expect("save");
+
+    let mut second = harness_picking(vec![path]);
+    second.run();
+    second.get_by_label("File").click();
+    second.run();
+    second.get_by_label_contains("Open…").click();
+    settle(&mut second);
+
+    let reopened = second.state().session().captures();
+    assert_eq!(reopened.len(), 2);
+    for (a, b) in captures.iter().zip(reopened) {
+        assert_eq!(
+            (a.id, &a.body, &a.headers, a.received_at),
+            (b.id, &b.body, &b.headers, b.received_at)
+        );
+    }
+    second.get_by_label_contains("Opened 2 capture(s) from session.json");
 }

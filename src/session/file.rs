@@ -2,7 +2,7 @@
 //! "exported_at", "captures": [...]}`. Bodies are stored exactly; parsed
 //! events are derived again when a file is read.
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, Oversize, Routes, Summary};
+use crate::task::Progress;
 
 pub const FORMAT: &str = "hookscope-session";
 pub const VERSION: u32 = 1;
@@ -24,6 +25,12 @@ pub enum FileError {
     NewerVersion(u64),
     #[error("capture {index}: {reason}")]
     BadCapture { index: usize, reason: String },
+    #[error("cannot read it: {0}")]
+    Io(String),
+    #[error("line {line} is not where hookscope writes it; the file was changed by hand")]
+    Layout { line: usize },
+    #[error("cancelled")]
+    Cancelled,
 }
 
 #[derive(Serialize)]
@@ -81,28 +88,107 @@ pub fn write<'a>(
     )?;
     for (i, capture) in captures.into_iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        let text = std::str::from_utf8(&capture.body).ok();
-        let record = CaptureOut {
-            id: capture.id,
-            received_at: capture.received_at_text(),
-            remote_addr: &capture.remote_addr,
-            method: &capture.method,
-            url: &capture.url,
-            headers: &capture.headers,
-            body: text,
-            body_base64: text.is_none().then(|| BASE64.encode(&capture.body)),
-            response_status: capture.response_status,
-        };
-        serde_json::to_writer(&mut *out, &record)?;
+        write_record(out, capture)?;
     }
     out.write_all(b"\n]}\n")
+}
+
+/// One capture as a single line of JSON, as in session files and journals.
+pub fn write_record(out: &mut impl Write, capture: &Capture) -> io::Result<()> {
+    let text = std::str::from_utf8(&capture.body).ok();
+    let record = CaptureOut {
+        id: capture.id,
+        received_at: capture.received_at_text(),
+        remote_addr: &capture.remote_addr,
+        method: &capture.method,
+        url: &capture.url,
+        headers: &capture.headers,
+        body: text,
+        body_base64: text.is_none().then(|| BASE64.encode(&capture.body)),
+        response_status: capture.response_status,
+    };
+    serde_json::to_writer(out, &record).map_err(io::Error::from)
+}
+
+/// A capture from one record written by `write_record`.
+pub fn read_record(json: &[u8], routes: &Routes) -> Result<Capture, String> {
+    let record: CaptureIn = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    capture_from(record, routes)
 }
 
 /// Reads a session file; summaries are derived again with `routes`.
 pub fn read(bytes: &[u8], routes: &Routes) -> Result<Vec<Capture>, FileError> {
     let header: Header =
         serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
-    match header.format {
+    check_header(&header)?;
+    let file: FileIn = serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
+    file.captures
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| {
+            capture_from(record, routes).map_err(|reason| FileError::BadCapture { index, reason })
+        })
+        .collect()
+}
+
+/// Reads a session as `write` lays it out (a header line, then one capture
+/// per line), holding one line at a time; reports bytes to `progress` and
+/// stops when it is cancelled. `Layout` means another layout of the same
+/// JSON: read it with `read` instead.
+pub fn read_lines(
+    mut input: impl BufRead,
+    routes: &Routes,
+    progress: &Progress,
+) -> Result<Vec<Capture>, FileError> {
+    let io_error = |e: io::Error| FileError::Io(e.to_string());
+    let mut line = Vec::new();
+    let n = input.read_until(b'\n', &mut line).map_err(io_error)?;
+    progress.advance(n as u64);
+    let header = line
+        .trim_ascii_end()
+        .strip_suffix(b",\"captures\":[")
+        .ok_or(FileError::Layout { line: 1 })?;
+    let header: Header = serde_json::from_slice(&[header, b"}"].concat())
+        .map_err(|_| FileError::Layout { line: 1 })?;
+    check_header(&header)?;
+
+    let mut captures = Vec::new();
+    for line_number in 2.. {
+        if progress.is_cancelled() {
+            return Err(FileError::Cancelled);
+        }
+        line.clear();
+        let n = input.read_until(b'\n', &mut line).map_err(io_error)?;
+        progress.advance(n as u64);
+        let text = line.trim_ascii();
+        if n == 0 {
+            return Err(FileError::Json(
+                "the file ends before its captures do: it was cut short".to_owned(),
+            ));
+        }
+        if text == b"]}" {
+            break;
+        }
+        let record = text.strip_suffix(b",").unwrap_or(text);
+        let index = captures.len();
+        let capture = read_record(record, routes).map_err(|reason| match record.first() {
+            Some(b'{') => FileError::BadCapture { index, reason },
+            _ => FileError::Layout { line: line_number },
+        })?;
+        captures.push(capture);
+    }
+    line.clear();
+    input.read_to_end(&mut line).map_err(io_error)?;
+    if !line.trim_ascii().is_empty() {
+        return Err(FileError::Json(
+            "data after the end of the session".to_owned(),
+        ));
+    }
+    Ok(captures)
+}
+
+fn check_header(header: &Header) -> Result<(), FileError> {
+    match &header.format {
         Some(serde_json::Value::String(f)) if f == FORMAT => {}
         Some(other) => return Err(FileError::WrongFormat(other.to_string())),
         None => return Err(FileError::WrongFormat("missing".to_owned())),
@@ -112,14 +198,7 @@ pub fn read(bytes: &[u8], routes: &Routes) -> Result<Vec<Capture>, FileError> {
         Some(_) => {}
         None => return Err(FileError::Json("the session has no version".to_owned())),
     }
-    let file: FileIn = serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
-    file.captures
-        .into_iter()
-        .enumerate()
-        .map(|(index, record)| {
-            capture_from(record, routes).map_err(|reason| FileError::BadCapture { index, reason })
-        })
-        .collect()
+    Ok(())
 }
 
 fn capture_from(record: CaptureIn, routes: &Routes) -> Result<Capture, String> {

@@ -2,8 +2,12 @@
 //! entity index derived from them.
 
 pub mod file;
+pub mod har;
+pub mod journal;
+pub mod open;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::capture::{Capture, RowSummary, Status};
 use crate::hs::EntityType;
@@ -45,7 +49,8 @@ pub struct StatusCounts {
 
 #[derive(Default)]
 pub struct Session {
-    captures: Vec<Capture>,
+    /// Shared so that export can run on a worker without copying bodies.
+    captures: Vec<Arc<Capture>>,
     /// Index of each capture's first row, parallel to `captures`.
     first_row: Vec<u32>,
     rows: Vec<RowRef>,
@@ -78,10 +83,10 @@ impl Session {
                 Status::Error => self.counts.error += 1,
             }
         }
-        self.captures.push(capture);
+        self.captures.push(Arc::new(capture));
     }
 
-    pub fn captures(&self) -> &[Capture] {
+    pub fn captures(&self) -> &[Arc<Capture>] {
         &self.captures
     }
 
@@ -123,7 +128,7 @@ impl Session {
 
     pub fn capture(&self, id: u64) -> Option<&Capture> {
         let pos = *self.capture_index.get(&id)? as usize;
-        self.captures.get(pos)
+        self.captures.get(pos).map(Arc::as_ref)
     }
 
     /// Every row of this entity, in arrival order.
@@ -147,6 +152,14 @@ impl Session {
             .filter_map(|&i| self.row(i as usize))
             .map(|view| view.summary.label.as_str())
             .find(|label| !label.is_empty())
+    }
+
+    pub fn contains(&self, id: u64) -> bool {
+        self.capture_index.contains_key(&id)
+    }
+
+    pub fn max_id(&self) -> Option<u64> {
+        self.captures.iter().map(|c| c.id).max()
     }
 
     pub fn clear(&mut self) {

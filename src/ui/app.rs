@@ -1,14 +1,22 @@
 //! The eframe app: drains captures in `logic`, draws panels in `ui`, and
 //! applies what the user asked for after drawing.
 
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::capture::Capture;
+use crate::cli::ListenArgs;
 use crate::ingest::{Ingest, ListenerState};
-use crate::listener::ListenerConfig;
+use crate::listener::{ListenerConfig, Waker};
+use crate::session::journal::{self, Journal};
+use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
 
+use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
+use super::files::{ExportKind, FileWork, OpenMode, Outcome};
+use super::prompts::{self, Prompt};
+use super::settings::{SavedListener, Settings};
 use super::{detail, events_table, status_bar, theme, top_bar};
 
 /// How long one frame may spend moving captures into the session, so that
@@ -16,6 +24,8 @@ use super::{detail, events_table, status_bar, theme, top_bar};
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 /// Coalesces wake-ups from the listener to about one per frame.
 const WAKE_DELAY: Duration = Duration::from_millis(4);
+/// How often the journals' disk use is measured again while captures arrive.
+const JOURNAL_SIZE_EVERY: Duration = Duration::from_secs(2);
 
 /// What the user asked for while drawing; applied after the frame is drawn.
 #[derive(Debug)]
@@ -28,11 +38,72 @@ pub enum Action {
     StopListener,
     Reconfigure(ListenerConfig),
     ClearSession,
+    PickFiles,
+    Open(Vec<PathBuf>),
+    OpenAs(Vec<PathBuf>, OpenMode),
+    OpenSample(usize),
+    PickExport(ExportKind),
+    RestoreNewest,
+    DiscardNewest,
+    DismissPrompt,
+    DismissNotice,
+}
+
+/// How the window starts: listener options, files to open, where journals
+/// and settings live, and which file dialogs to use.
+pub struct Startup {
+    pub listen: ListenArgs,
+    pub files: Vec<PathBuf>,
+    /// `None` keeps everything in memory: no journal, no restore.
+    pub data_dir: Option<PathBuf>,
+    pub dialogs: Arc<dyn FileDialogs>,
+}
+
+impl Startup {
+    /// The window as the command line asks for it.
+    pub fn desktop(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> Self {
+        Self {
+            listen,
+            files,
+            data_dir: Some(data_dir),
+            dialogs: Arc::new(NativeDialogs),
+        }
+    }
+
+    /// A window that listens with `config` and touches no file by itself.
+    pub fn in_memory(config: ListenerConfig) -> Self {
+        Self {
+            listen: ListenArgs {
+                bind: Some(config.bind),
+                port: Some(config.port),
+                job_path: Some(config.routes.job_path),
+                candidate_path: Some(config.routes.candidate_path),
+                max_body: Some(config.max_body),
+            },
+            files: Vec::new(),
+            data_dir: None,
+            dialogs: Arc::new(NoDialogs),
+        }
+    }
+}
+
+/// A message under the top bar until dismissed or replaced.
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
 }
 
 pub struct App {
     session: Session,
     ingest: Ingest,
+    journal: Option<Arc<Journal>>,
+    data_dir: Option<PathBuf>,
+    journal_bytes: u64,
+    journal_measured: Option<Instant>,
+    settings: Settings,
+    files: FileWork,
+    prompt: Option<Prompt>,
+    notice: Option<Notice>,
     selection: Option<RowId>,
     table: events_table::TableState,
     detail: detail::DetailState,
@@ -41,22 +112,68 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the app and starts listening with `config`.
+    /// Builds the app and starts listening with `config`, in memory only.
     pub fn new(cc: &eframe::CreationContext<'_>, config: ListenerConfig) -> Self {
+        Self::start(cc, Startup::in_memory(config))
+    }
+
+    pub fn start(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
         theme::install(&cc.egui_ctx);
+        let settings: Settings = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, Settings::KEY))
+            .unwrap_or_default();
+        let config = startup.listen.apply_to(settings.listener.config());
         let ctx = cc.egui_ctx.clone();
-        let waker = Arc::new(move || ctx.request_repaint_after(WAKE_DELAY));
-        let mut ingest = Ingest::new(config, waker);
+        let waker: Waker = Arc::new(move || ctx.request_repaint_after(WAKE_DELAY));
+
+        let mut notice = None;
+        let mut prompt = None;
+        let mut journal = None;
+        if let Some(dir) = &startup.data_dir {
+            match journal::unfinished(dir) {
+                Ok(list) if !list.is_empty() => prompt = Some(Prompt::Restore(list)),
+                Ok(_) => {}
+                Err(e) => {
+                    notice = Some(error(format!(
+                        "Could not look for unfinished sessions: {e}"
+                    )))
+                }
+            }
+            match Journal::create(dir) {
+                Ok(created) => journal = Some(Arc::new(created)),
+                Err(e) => {
+                    notice = Some(error(format!(
+                        "No crash journal in {}: {e}. Captures are not protected against a crash.",
+                        dir.display()
+                    )))
+                }
+            }
+        }
+
+        let mut ingest = Ingest::new(config, waker.clone(), journal.clone());
         ingest.start();
-        Self {
+        let mut app = Self {
             session: Session::new(),
             top_bar: top_bar::TopBarState::from_config(ingest.config()),
             ingest,
+            journal,
+            data_dir: startup.data_dir,
+            journal_bytes: 0,
+            journal_measured: None,
+            settings,
+            files: FileWork::new(startup.dialogs, waker),
+            prompt,
+            notice,
             selection: None,
             table: events_table::TableState::default(),
             detail: detail::DetailState::default(),
             title: String::new(),
+        };
+        if !startup.files.is_empty() {
+            app.open(startup.files, OpenMode::New);
         }
+        app
     }
 
     pub fn session(&self) -> &Session {
@@ -71,10 +188,36 @@ impl App {
         self.ingest.state()
     }
 
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// Whether file work (a dialog, reading or writing) is under way.
+    pub fn is_busy(&self) -> bool {
+        self.files.is_busy()
+    }
+
     /// Adds a capture made elsewhere, with a fresh id.
     pub fn feed(&mut self, mut capture: Capture) {
         capture.id = self.ingest.next_id();
         self.session.push(capture);
+    }
+
+    /// Opens files as the user asked: straight away into an empty session,
+    /// after asking otherwise.
+    pub fn request_open(&mut self, paths: Vec<PathBuf>) {
+        if self.session.is_empty() {
+            self.open(paths, OpenMode::New);
+        } else {
+            self.prompt = Some(Prompt::JoinOrNew(paths));
+        }
+    }
+
+    fn open(&mut self, paths: Vec<PathBuf>, mode: OpenMode) {
+        let routes = self.ingest.config().routes.clone();
+        if let Err(e) = self.files.open(paths, mode, routes) {
+            self.notice = Some(error(e));
+        }
     }
 
     fn apply(&mut self, action: Action) {
@@ -86,12 +229,170 @@ impl App {
             }
             Action::StartListener => self.ingest.start(),
             Action::StopListener => self.ingest.stop(),
-            Action::Reconfigure(config) => self.ingest.reconfigure(config),
+            Action::Reconfigure(config) => {
+                self.settings.listener = SavedListener::from(&config);
+                self.ingest.reconfigure(config);
+            }
             Action::ClearSession => {
                 self.session.clear();
                 self.selection = None;
             }
+            Action::PickFiles => self.files.pick_files(),
+            Action::Open(paths) => self.request_open(paths),
+            Action::OpenAs(paths, mode) => {
+                self.prompt = None;
+                self.open(paths, mode);
+            }
+            Action::OpenSample(index) => self.open_sample(index),
+            Action::PickExport(kind) => self.files.pick_export(kind),
+            Action::RestoreNewest => {
+                if let Some(Prompt::Restore(mut list)) = self.prompt.take()
+                    && !list.is_empty()
+                {
+                    let routes = self.ingest.config().routes.clone();
+                    if let Err(e) = self.files.restore(list.remove(0), routes) {
+                        self.notice = Some(error(e));
+                    }
+                }
+            }
+            Action::DiscardNewest => {
+                if let Some(Prompt::Restore(mut list)) = self.prompt.take()
+                    && !list.is_empty()
+                {
+                    let newest = list.remove(0);
+                    let path = newest.path.clone();
+                    if let Err(e) = newest.discard() {
+                        self.notice =
+                            Some(error(format!("Could not delete {}: {e}", path.display())));
+                    }
+                    if !list.is_empty() {
+                        self.prompt = Some(Prompt::Restore(list));
+                    }
+                }
+            }
+            Action::DismissPrompt => self.prompt = None,
+            Action::DismissNotice => self.notice = None,
         }
+    }
+
+    fn open_sample(&mut self, index: usize) {
+        let Some((name, body)) = SAMPLES.get(index) else {
+            return;
+        };
+        match open::payload(name, body.as_bytes(), &self.ingest.config().routes) {
+            Ok(capture) => self.feed(capture),
+            Err(e) => self.notice = Some(error(format!("Could not open the sample {name}: {e}"))),
+        }
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Picked(paths) => self.request_open(paths),
+            Outcome::ExportTo(kind, path) => {
+                let captures = self.session.captures().to_vec();
+                let origin = match self.ingest.state() {
+                    ListenerState::Listening(listener) => {
+                        format!("http://{}", listener.local_addr())
+                    }
+                    _ => {
+                        let config = self.ingest.config();
+                        format!("http://{}:{}", config.bind, config.port)
+                    }
+                };
+                if let Err(e) = self.files.export(kind, path, captures, origin) {
+                    self.notice = Some(error(e));
+                }
+            }
+            Outcome::Opened {
+                mode,
+                files,
+                captures,
+            } => {
+                if mode == OpenMode::New {
+                    self.session.clear();
+                    self.selection = None;
+                }
+                let count = captures.len();
+                self.add_loaded(captures);
+                let names: Vec<String> = files.iter().map(|(p, _)| open::file_name(p)).collect();
+                let formats: Vec<String> = files.iter().map(|(_, f)| f.to_string()).collect();
+                for (path, _) in files {
+                    self.settings.remember(path);
+                }
+                self.notice = Some(info(format!(
+                    "Opened {count} capture(s) from {} ({})",
+                    names.join(", "),
+                    formats.join(", ")
+                )));
+            }
+            Outcome::Restored(captures, unfinished) => {
+                let count = captures.len();
+                // Restored captures go into this session's journal before
+                // the old one is deleted, so a second crash keeps them too.
+                let journalled = match &self.journal {
+                    Some(journal) => captures.iter().try_for_each(|c| journal.append(c)),
+                    None => Ok(()),
+                };
+                self.add_loaded(captures);
+                match journalled {
+                    Ok(()) => {
+                        let path = unfinished.path.clone();
+                        if let Err(e) = unfinished.discard() {
+                            self.notice = Some(error(format!(
+                                "Restored, but could not delete {}: {e}",
+                                path.display()
+                            )));
+                            return;
+                        }
+                        self.notice = Some(info(format!(
+                            "Restored {count} capture(s) from the unfinished session"
+                        )));
+                    }
+                    Err(e) => {
+                        self.notice = Some(error(format!(
+                            "Restored {count} capture(s), but could not journal them ({e}); the old journal {} is kept",
+                            unfinished.path.display()
+                        )))
+                    }
+                }
+            }
+            Outcome::Exported { path, count } => {
+                self.notice = Some(info(format!(
+                    "Exported {count} capture(s) to {}",
+                    path.display()
+                )));
+            }
+            Outcome::Failed(message) => self.notice = Some(error(message)),
+            Outcome::Cancelled => {}
+        }
+    }
+
+    /// Adds captures read from a file, keeping their ids unless one is
+    /// already taken in this session.
+    fn add_loaded(&mut self, captures: Vec<Capture>) {
+        if let Some(max) = captures.iter().map(|c| c.id).max() {
+            self.ingest.reserve_ids_through(max);
+        }
+        for mut capture in captures {
+            if capture.id == 0 || self.session.contains(capture.id) {
+                capture.id = self.ingest.next_id();
+            }
+            self.session.push(capture);
+        }
+    }
+
+    fn measure_journals(&mut self) {
+        let Some(dir) = &self.data_dir else {
+            return;
+        };
+        if self
+            .journal_measured
+            .is_some_and(|at| at.elapsed() < JOURNAL_SIZE_EVERY)
+        {
+            return;
+        }
+        self.journal_bytes = journal::disk_usage(dir);
+        self.journal_measured = Some(Instant::now());
     }
 
     fn window_title(&self) -> String {
@@ -105,10 +406,41 @@ impl App {
     }
 }
 
+fn error(text: String) -> Notice {
+    Notice {
+        text,
+        is_error: true,
+    }
+}
+
+fn info(text: String) -> Notice {
+    Notice {
+        text,
+        is_error: false,
+    }
+}
+
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let before = self.session.row_count();
         if self.ingest.drain_into(&mut self.session, DRAIN_BUDGET) {
             ctx.request_repaint();
+        }
+        if self.session.row_count() != before || self.journal_measured.is_none() {
+            self.measure_journals();
+        }
+        if let Some(outcome) = self.files.poll() {
+            self.finish(outcome);
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_owned())
+                .collect()
+        });
+        if !dropped.is_empty() && !self.files.is_busy() {
+            self.request_open(dropped);
         }
         let title = self.window_title();
         if title != self.title {
@@ -122,16 +454,30 @@ impl eframe::App for App {
         egui::Panel::top("top_bar")
             .exact_size(theme::BAR_HEIGHT)
             .show(ui, |ui| {
+                let file_menu = top_bar::FileMenu {
+                    busy: self.files.is_busy(),
+                    recent: &self.settings.recent,
+                };
                 top_bar::show(
                     ui,
                     &self.ingest,
                     &mut self.top_bar,
                     &self.session,
+                    file_menu,
                     &mut actions,
                 )
             });
-        egui::Panel::bottom("status_bar")
-            .show(ui, |ui| status_bar::show(ui, &self.session, &self.ingest));
+        if let Some(notice) = &self.notice {
+            egui::Panel::top("notice").show(ui, |ui| top_bar::notice(ui, notice, &mut actions));
+        }
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            status_bar::show(
+                ui,
+                &self.session,
+                &self.ingest,
+                self.data_dir.as_ref().map(|_| self.journal_bytes),
+            )
+        });
         egui::Panel::right("detail")
             .resizable(true)
             .default_size(500.0)
@@ -154,8 +500,27 @@ impl eframe::App for App {
                 &mut actions,
             )
         });
+        if let Some(prompt) = &self.prompt {
+            prompts::show(ui.ctx(), prompt, &mut actions);
+        }
+        self.files.show_progress(ui.ctx());
         for action in actions {
             self.apply(action);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, Settings::KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self) {
+        // A clean close: stop listening, then remove this session's journal
+        // once the last request thread has let go of it.
+        self.ingest.shut_down();
+        if let Some(journal) = self.journal.take()
+            && let Err(e) = journal::finish_shared(journal)
+        {
+            eprintln!("hookscope: could not remove the journal: {e}");
         }
     }
 }

@@ -4,22 +4,31 @@ mod app;
 mod candidate_pane;
 mod delete_pane;
 mod detail;
+pub mod dialogs;
 mod events_table;
 mod fields_view;
+mod file_menu;
+mod files;
 mod icon;
 mod job_pane;
+mod prompts;
 mod raw_views;
+mod settings;
 mod status_bar;
 pub mod theme;
 mod top_bar;
 
-pub use app::App;
+pub use app::{App, Startup};
 
-use crate::listener::ListenerConfig;
+use std::path::PathBuf;
+
+use crate::cli::ListenArgs;
 
 /// Opens the window and runs until it closes.
-pub fn run(config: ListenerConfig) -> eframe::Result {
+pub fn run(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> eframe::Result {
     let options = eframe::NativeOptions {
+        // Settings live beside the journals, so --data-dir moves both.
+        persistence_path: Some(data_dir.clone()),
         viewport: egui::ViewportBuilder::default()
             .with_title("hookscope")
             .with_app_id("hookscope")
@@ -31,6 +40,11 @@ pub fn run(config: ListenerConfig) -> eframe::Result {
     eframe::run_native(
         "hookscope",
         options,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, config)))),
+        Box::new(move |cc| {
+            Ok(Box::new(App::start(
+                cc,
+                Startup::desktop(listen, files, data_dir),
+            )))
+        }),
     )
 }

@@ -9,7 +9,8 @@ use crate::session::Session;
 
 use super::theme::{palette, status_color};
 
-pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest) {
+/// `journal_bytes`: the disk the crash journals use, when there are any.
+pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Option<u64>) {
     let p = palette(ui);
     ui.horizontal(|ui| {
         let counts = session.counts();
@@ -27,6 +28,10 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest) {
             ui.label(RichText::new(format!("{n} {}", status.as_str())).color(status_color(&p, status)));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(bytes) = journal_bytes {
+                ui.label(RichText::new(format!("journal {}", format_size(bytes))).color(p.muted))
+                    .on_hover_text("Disk used by crash journals; a cleanly closed session removes its own.");
+            }
             let config = ingest.config();
             ui.label(
                 RichText::new(format!("body cap {}", format_size(config.max_body))).color(p.muted),

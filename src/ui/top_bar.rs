@@ -2,6 +2,7 @@
 //! and the listener's settings.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use egui::{RichText, ThemePreference, Ui};
 
@@ -11,7 +12,7 @@ use crate::ingest::{Ingest, ListenerState};
 use crate::listener::ListenerConfig;
 use crate::session::Session;
 
-use super::app::Action;
+use super::app::{Action, Notice};
 use super::theme::{self, palette};
 
 /// The settings form as typed, applied only when valid.
@@ -60,11 +61,18 @@ impl TopBarState {
     }
 }
 
+/// What the File menu needs to know.
+pub struct FileMenu<'a> {
+    pub busy: bool,
+    pub recent: &'a [PathBuf],
+}
+
 pub fn show(
     ui: &mut Ui,
     ingest: &Ingest,
     state: &mut TopBarState,
     session: &Session,
+    file_menu: FileMenu<'_>,
     actions: &mut Vec<Action>,
 ) {
     let p = palette(ui);
@@ -74,6 +82,13 @@ pub fn show(
                 .strong()
                 .size(16.0)
                 .color(p.accent),
+        );
+        super::file_menu::show(
+            ui,
+            file_menu.busy,
+            !session.is_empty(),
+            file_menu.recent,
+            actions,
         );
         ui.separator();
         match ingest.state() {
@@ -121,6 +136,20 @@ pub fn show(
                 .clicked()
             {
                 actions.push(Action::ClearSession);
+            }
+        });
+    });
+}
+
+/// The notice line under the top bar: an error or the result of file work.
+pub fn notice(ui: &mut Ui, notice: &Notice, actions: &mut Vec<Action>) {
+    let p = palette(ui);
+    ui.horizontal(|ui| {
+        let color = if notice.is_error { p.error } else { p.ok };
+        ui.label(RichText::new(&notice.text).color(color));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.small_button("Dismiss").clicked() {
+                actions.push(Action::DismissNotice);
             }
         });
     });

@@ -1,0 +1,775 @@
+//! HAR 1.2 export and import.
+//!
+//! Export writes what a browser's DevTools and `har-validator` expect: every
+//! required field (numbers included), `log.pages` even when empty, absolute
+//! request URLs and the response that was sent. hookscope's own facts go in
+//! `_`-prefixed custom fields so that a HAR it wrote reads back exactly:
+//!
+//! - entry `_id` and `_remoteAddr`: the capture's id and sender;
+//! - request `_url`: the request target as received, written only when the
+//!   absolute `url` (percent-encoded to be a valid URI) does not give it back;
+//! - postData `_bodyBase64`: the exact bytes of a body that is not UTF-8
+//!   (`text` is then empty).
+//!
+//! Import takes each entry's request as a capture and tolerates what browsers
+//! write (`postData.params`, no `postData`, unknown fields, `Z` times).
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, FixedOffset};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::capture::{Capture, Oversize, Routes, Summary};
+use crate::hs::EntityType;
+use crate::session::file;
+
+/// Where requests without a `Host` header are said to have gone when a
+/// session file is exported from the command line: the default listener.
+pub const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8090";
+
+const HTTP_VERSION: &str = "HTTP/1.1";
+const NOT_UTF8_COMMENT: &str = "the body is not UTF-8: its exact bytes are in _bodyBase64";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarError {
+    #[error("not valid JSON: {0}")]
+    Json(String),
+    #[error("not a HAR file: {0}")]
+    NotHar(String),
+    #[error("the HAR file has no entries (log.entries is empty)")]
+    NoEntries,
+    #[error("HAR entry {index}: {reason}")]
+    BadEntry { index: usize, reason: String },
+}
+
+// ---------------------------------------------------------------------------
+// Export
+
+/// HAR 1.2 of these captures, streamed to `out` one entry per line.
+///
+/// `origin` (such as `"http://127.0.0.1:8090"`) makes request URLs absolute
+/// when a capture has no usable `Host` header.
+pub fn write<'a>(
+    out: &mut impl Write,
+    captures: impl IntoIterator<Item = &'a Capture>,
+    origin: &str,
+) -> io::Result<()> {
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
+    write!(
+        out,
+        "{{\"log\":{{\"version\":\"1.2\",\"creator\":{{\"name\":\"hookscope\",\"version\":\"{}\"}},\"pages\":[],\"entries\":[",
+        env!("CARGO_PKG_VERSION")
+    )?;
+    let origin = origin.trim_end_matches('/');
+    for (i, capture) in captures.into_iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut out, &EntryOut::of(capture, origin))?;
+    }
+    out.write_all(b"\n]}}\n")?;
+    out.flush()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryOut<'a> {
+    started_date_time: String,
+    time: u32,
+    request: RequestOut<'a>,
+    response: ResponseOut<'a>,
+    cache: Empty,
+    timings: Timings,
+    #[serde(rename = "_id")]
+    id: u64,
+    #[serde(rename = "_remoteAddr")]
+    remote_addr: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestOut<'a> {
+    method: &'a str,
+    url: String,
+    http_version: &'static str,
+    cookies: &'static [Empty],
+    headers: Headers<'a>,
+    query_string: Vec<NameValue<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    post_data: Option<PostDataOut<'a>>,
+    headers_size: i64,
+    body_size: i64,
+    #[serde(rename = "_url", skip_serializing_if = "Option::is_none")]
+    exact_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PostDataOut<'a> {
+    mime_type: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<&'static str>,
+    #[serde(rename = "_bodyBase64", skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseOut<'a> {
+    status: u16,
+    status_text: &'static str,
+    http_version: &'static str,
+    cookies: &'static [Empty],
+    headers: ResponseHeaders,
+    content: ContentOut<'a>,
+    #[serde(rename = "redirectURL")]
+    redirect_url: &'static str,
+    headers_size: i64,
+    body_size: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContentOut<'a> {
+    size: i64,
+    mime_type: &'static str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct NameValue<V> {
+    name: V,
+    value: V,
+}
+
+#[derive(Serialize)]
+struct Timings {
+    send: u32,
+    wait: u32,
+    receive: u32,
+}
+
+/// Serialises as `{}`.
+#[derive(Serialize)]
+struct Empty {}
+
+/// Request headers as HAR `{name, value}` objects, without copying them.
+struct Headers<'a>(&'a [(String, String)]);
+
+impl Serialize for Headers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(name, value)| NameValue {
+            name: name.as_str(),
+            value: value.as_str(),
+        }))
+    }
+}
+
+impl<'a> EntryOut<'a> {
+    fn of(capture: &'a Capture, origin: &str) -> Self {
+        let url = absolute_url(capture, origin);
+        let exact_url = (request_target(&url) != capture.url).then_some(capture.url.as_str());
+        let query_string = query_pairs(&url);
+        let post_data = (!capture.body.is_empty()).then(|| {
+            let mime_type = header(&capture.headers, "content-type").unwrap_or("");
+            match std::str::from_utf8(&capture.body) {
+                Ok(text) => PostDataOut {
+                    mime_type,
+                    text,
+                    comment: None,
+                    body_base64: None,
+                },
+                Err(_) => PostDataOut {
+                    mime_type,
+                    text: "",
+                    comment: Some(NOT_UTF8_COMMENT),
+                    body_base64: Some(BASE64.encode(&capture.body)),
+                },
+            }
+        });
+        let response_body = capture.response_body();
+        let status = capture.response_status;
+        EntryOut {
+            started_date_time: capture.received_at_text(),
+            time: 0,
+            request: RequestOut {
+                method: &capture.method,
+                url,
+                http_version: HTTP_VERSION,
+                cookies: &[],
+                headers: Headers(&capture.headers),
+                query_string,
+                post_data,
+                headers_size: request_headers_size(capture),
+                body_size: capture.body.len() as i64,
+                exact_url,
+            },
+            response: ResponseOut {
+                status,
+                status_text: tiny_http::StatusCode(status).default_reason_phrase(),
+                http_version: HTTP_VERSION,
+                cookies: &[],
+                headers: ResponseHeaders {
+                    content_length: response_body.len(),
+                },
+                content: ContentOut {
+                    size: response_body.len() as i64,
+                    mime_type: "application/json",
+                    text: response_body,
+                },
+                redirect_url: "",
+                // tiny_http adds headers (Date, Server) that were not kept.
+                headers_size: -1,
+                body_size: response_body.len() as i64,
+            },
+            cache: Empty {},
+            timings: Timings {
+                send: 0,
+                wait: 0,
+                receive: 0,
+            },
+            id: capture.id,
+            remote_addr: &capture.remote_addr,
+        }
+    }
+}
+
+/// `Content-Type` and `Content-Length`, as the listener answers.
+struct ResponseHeaders {
+    content_length: usize,
+}
+
+impl Serialize for ResponseHeaders {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let length = self.content_length.to_string();
+        serializer.collect_seq([
+            NameValue {
+                name: "Content-Type",
+                value: "application/json",
+            },
+            NameValue {
+                name: "Content-Length",
+                value: length.as_str(),
+            },
+        ])
+    }
+}
+
+/// The first value of a header, by case-insensitive name.
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The request as a URI: `http://{Host}{url}`, or `origin` when the Host
+/// header is missing or not a plain authority. Characters a URI may not hold
+/// are percent-encoded.
+fn absolute_url(capture: &Capture, origin: &str) -> String {
+    let target = capture.url.as_str();
+    let mut url = String::with_capacity(origin.len() + target.len() + 16);
+    if has_scheme(target) {
+        push_uri_encoded(&mut url, target);
+        return url;
+    }
+    match header(&capture.headers, "host").filter(|h| is_authority(h)) {
+        Some(host) => {
+            url.push_str("http://");
+            url.push_str(host);
+        }
+        None => url.push_str(origin),
+    }
+    if !target.starts_with('/') {
+        url.push('/');
+    }
+    push_uri_encoded(&mut url, target);
+    url
+}
+
+fn has_scheme(url: &str) -> bool {
+    let lower = |n: usize| url.get(..n).map(str::to_ascii_lowercase);
+    lower(7).as_deref() == Some("http://") || lower(8).as_deref() == Some("https://")
+}
+
+fn is_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:[]%!$&'()*+,;=".contains(&b))
+}
+
+/// Appends `text` with every byte a URI may not hold percent-encoded. `#` is
+/// encoded too: a request target has no fragment, so a `#` in it is literal.
+fn push_uri_encoded(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let keep = b.is_ascii_alphanumeric()
+            || b"-._~:/?@!$&'()*+,;=".contains(&b)
+            || (b == b'%'
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit));
+        if keep {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+/// Path and query of a URL (`http://host/job?x=1#f` → `/job?x=1`); a URL
+/// without a scheme is returned as it is.
+fn request_target(url: &str) -> String {
+    let Some(rest) = url.find("://").and_then(|i| {
+        let scheme = &url[..i];
+        (!scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)))
+        .then(|| &url[i + 3..])
+    }) else {
+        return url.to_owned();
+    };
+    let start = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let target = rest[start..].split('#').next().unwrap_or("");
+    if target.starts_with('/') {
+        target.to_owned()
+    } else {
+        format!("/{target}")
+    }
+}
+
+/// The URL's query as decoded `name=value` pairs.
+fn query_pairs(url: &str) -> Vec<NameValue<String>> {
+    let Some((_, query)) = url.split_once('?') else {
+        return Vec::new();
+    };
+    let query = query.split('#').next().unwrap_or("");
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            NameValue {
+                name: percent_decode(name),
+                value: percent_decode(value),
+            }
+        })
+        .collect()
+}
+
+/// Form decoding: `%XX` escapes and `+` for space; invalid UTF-8 is replaced.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if let Some(byte) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|pair| hex_pair(pair[0], pair[1])) =>
+            {
+                out.push(byte);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_pair(high: u8, low: u8) -> Option<u8> {
+    let digit = |b: u8| (b as char).to_digit(16);
+    Some((digit(high)? * 16 + digit(low)?) as u8)
+}
+
+/// The size of the request line and headers as received (HTTP/1.1 framing).
+fn request_headers_size(capture: &Capture) -> i64 {
+    let line = capture.method.len() + 1 + capture.url.len() + 1 + HTTP_VERSION.len() + 2;
+    let headers: usize = capture
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + 2 + value.len() + 2)
+        .sum();
+    (line + headers + 2) as i64
+}
+
+// ---------------------------------------------------------------------------
+// Import
+
+/// Captures from a HAR file: each entry's request becomes a capture (method,
+/// URL as path and query, headers in order, body, time, response status).
+/// `source` (the file name) is what `remote_addr` shows unless the entry
+/// carries hookscope's own `_remoteAddr`. Summaries are derived with `routes`.
+pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Capture>, HarError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut doc: Value =
+        serde_json::from_slice(bytes).map_err(|e| HarError::Json(e.to_string()))?;
+    let entries = take_entries(&mut doc)?;
+    if entries.is_empty() {
+        return Err(HarError::NoEntries);
+    }
+    drop(doc);
+
+    let mut read = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        let entry = capture_of(entry, routes, source)
+            .map_err(|reason| HarError::BadEntry { index, reason })?;
+        read.push(entry);
+    }
+    // Entries from other tools have no `_id`: number them after the others.
+    let mut next_id = read
+        .iter()
+        .filter_map(|(_, id)| *id)
+        .max()
+        .map_or(1, |max| max.saturating_add(1));
+    Ok(read
+        .into_iter()
+        .map(|(mut capture, id)| {
+            capture.id = id.unwrap_or_else(|| {
+                let id = next_id;
+                next_id = next_id.saturating_add(1);
+                id
+            });
+            capture
+        })
+        .collect())
+}
+
+fn take_entries(doc: &mut Value) -> Result<Vec<Value>, HarError> {
+    let not_har = |reason: &str| HarError::NotHar(reason.to_owned());
+    let Value::Object(top) = doc else {
+        return Err(HarError::NotHar(format!(
+            "the top level is {}, not an object with log.entries",
+            kind(doc)
+        )));
+    };
+    let log = match top.get_mut("log") {
+        Some(Value::Object(log)) => log,
+        Some(other) => {
+            return Err(HarError::NotHar(format!(
+                "log is {}, not an object",
+                kind(other)
+            )));
+        }
+        None => return Err(not_har("it has no \"log\" object")),
+    };
+    match log.get_mut("entries") {
+        Some(Value::Array(entries)) => Ok(std::mem::take(entries)),
+        Some(other) => Err(HarError::NotHar(format!(
+            "log.entries is {}, not an array",
+            kind(other)
+        ))),
+        None => Err(not_har("log.entries is missing")),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// One entry as a capture and its `_id`, if it has one.
+fn capture_of(
+    mut entry: Value,
+    routes: &Routes,
+    source: &str,
+) -> Result<(Capture, Option<u64>), String> {
+    let Value::Object(entry) = &mut entry else {
+        return Err(format!("the entry is {}, not an object", kind(&entry)));
+    };
+    let Some(Value::Object(request)) = entry.get_mut("request") else {
+        return Err("the entry has no request object".to_owned());
+    };
+    let method = take_string(request, "method")
+        .filter(|m| !m.is_empty())
+        .ok_or("the request has no method")?;
+    let har_url = take_string(request, "url")
+        .filter(|u| !u.is_empty())
+        .ok_or("the request has no url")?;
+    let url = take_string(request, "_url")
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| request_target(&har_url));
+    let headers = match request.get_mut("headers") {
+        Some(Value::Array(items)) => items.iter_mut().filter_map(header_of).collect(),
+        _ => Vec::new(),
+    };
+    let body = body_of(request)?;
+
+    let started = entry
+        .get("startedDateTime")
+        .and_then(Value::as_str)
+        .ok_or("the entry has no startedDateTime")?;
+    let received_at = parse_time(started)
+        .ok_or_else(|| format!("startedDateTime \"{started}\" is not a date"))?;
+    let status = entry
+        .get("response")
+        .and_then(|r| r.get("status"))
+        .and_then(Value::as_u64)
+        .filter(|s| (100..=999).contains(s))
+        .map(|s| s as u16);
+    let id = entry.get("_id").and_then(|id| match id {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    });
+    let remote_addr = take_string(entry, "_remoteAddr").unwrap_or_else(|| source.to_owned());
+
+    let summary = if status == Some(413) && body.is_empty() {
+        let sent = entry
+            .get("response")
+            .and_then(|r| r.get("content"))
+            .and_then(|c| c.get("text"))
+            .and_then(Value::as_str);
+        oversize_summary(&url, &headers, sent, routes)
+    } else {
+        Summary::of_request(&method, &url, &body, routes)
+    };
+    let response_status = status.unwrap_or(summary.response_status);
+    let capture = Capture {
+        id: 0,
+        received_at,
+        remote_addr,
+        method,
+        url,
+        headers,
+        body,
+        response_status,
+        summary,
+    };
+    Ok((capture, id))
+}
+
+/// A body refused unread: the announced length is the request's
+/// Content-Length and the cap is in the response that was sent; the summary
+/// is the one that gives back that response, when one does.
+fn oversize_summary(
+    url: &str,
+    headers: &[(String, String)],
+    sent: Option<&str>,
+    routes: &Routes,
+) -> Summary {
+    let announced = header(headers, "content-length").and_then(|v| v.trim().parse().ok());
+    let cap = sent
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .and_then(|body| body.get("max_body").and_then(Value::as_u64));
+    let candidates = [
+        Oversize { announced, cap },
+        Oversize {
+            announced: None,
+            cap,
+        },
+        Oversize {
+            announced,
+            cap: None,
+        },
+        Oversize::default(),
+    ];
+    let mut summaries = candidates.map(|oversize| Summary::oversize(url, routes, oversize));
+    let matching = summaries
+        .iter()
+        .position(|s| Some(s.response_body.as_str()) == sent)
+        .unwrap_or(0);
+    summaries.swap(0, matching);
+    let [summary, ..] = summaries;
+    summary
+}
+
+fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
+    match map.get_mut(key) {
+        Some(Value::String(s)) => Some(std::mem::take(s)),
+        _ => None,
+    }
+}
+
+/// A `{name, value}` header; items without a name are skipped, values that
+/// are not strings are written out.
+fn header_of(item: &mut Value) -> Option<(String, String)> {
+    let Value::Object(item) = item else {
+        return None;
+    };
+    let name = take_string(item, "name")?;
+    let value = match item.get_mut("value") {
+        Some(Value::String(s)) => std::mem::take(s),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    Some((name, value))
+}
+
+/// The request body: `_bodyBase64` when present, else `postData.text`
+/// (base64 when `encoding` says so), else `postData.params` form-encoded,
+/// else empty.
+fn body_of(request: &mut Map<String, Value>) -> Result<Vec<u8>, String> {
+    let decode = |encoded: &str, field: &str| {
+        BASE64
+            .decode(encoded.trim().as_bytes())
+            .map_err(|e| format!("{field} is not base64: {e}"))
+    };
+    if let Some(encoded) = request.get("_bodyBase64").and_then(Value::as_str) {
+        return decode(encoded, "request._bodyBase64");
+    }
+    let Some(Value::Object(post)) = request.get_mut("postData") else {
+        return Ok(Vec::new());
+    };
+    if let Some(encoded) = post.get("_bodyBase64").and_then(Value::as_str) {
+        return decode(encoded, "postData._bodyBase64");
+    }
+    let base64_text = post
+        .get("encoding")
+        .and_then(Value::as_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let params = match post.get("params") {
+        Some(Value::Array(params)) => params.as_slice(),
+        _ => &[],
+    };
+    let text = post.get("text").and_then(Value::as_str).unwrap_or("");
+    if text.is_empty() && !params.is_empty() {
+        return Ok(form_encode(params).into_bytes());
+    }
+    if base64_text {
+        return decode(text, "postData.text");
+    }
+    Ok(take_string(post, "text").unwrap_or_default().into_bytes())
+}
+
+/// `name=value&…` from HAR params, as a browser would have sent the form.
+fn form_encode(params: &[Value]) -> String {
+    let mut out = String::new();
+    for param in params {
+        let Some(name) = param.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let value = param.get("value").and_then(Value::as_str).unwrap_or("");
+        if !out.is_empty() {
+            out.push('&');
+        }
+        push_form_encoded(&mut out, name);
+        out.push('=');
+        push_form_encoded(&mut out, value);
+    }
+    out
+}
+
+fn push_form_encoded(out: &mut String, text: &str) {
+    for &b in text.as_bytes() {
+        match b {
+            b' ' => out.push('+'),
+            b if b.is_ascii_alphanumeric() || b"-._*".contains(&b) => out.push(b as char),
+            b => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+}
+
+/// RFC 3339 (`Z` or `+02:00`), or ISO 8601 with a `+0200` offset.
+fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .or_else(|| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z").ok())
+}
+
+// ---------------------------------------------------------------------------
+// `hookscope export SESSION --har OUT`
+
+/// Reads a native session file and writes it as HAR; returns the number of
+/// entries. Errors name the file and the reason; no partial HAR is left.
+pub fn export_session(session: &Path, har: &Path) -> Result<usize, String> {
+    let bytes = std::fs::read(session)
+        .map_err(|e| format!("cannot read session {}: {e}", session.display()))?;
+    let captures = file::read(&bytes, &Routes::default())
+        .map_err(|e| format!("{}: {e}", session.display()))?;
+    drop(bytes);
+    if let (Ok(a), Ok(b)) = (session.canonicalize(), har.canonicalize())
+        && a == b
+    {
+        return Err(format!(
+            "{}: the HAR would overwrite the session it is made from",
+            har.display()
+        ));
+    }
+    let captures = with_inferred_routes(captures);
+
+    let written = File::create(har).and_then(|out| {
+        let mut out = BufWriter::new(out);
+        write(&mut out, &captures, DEFAULT_ORIGIN)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(har);
+        return Err(format!("cannot write {}: {e}", har.display()));
+    }
+    Ok(captures.len())
+}
+
+/// A session file does not say which paths were the webhook paths, and the
+/// response body is derived from them. When the default paths do not explain
+/// the statuses that were sent, the paths are inferred from the captures
+/// that were not refused (404/405) and the summaries derived again.
+fn with_inferred_routes(captures: Vec<Capture>) -> Vec<Capture> {
+    if captures
+        .iter()
+        .all(|c| c.summary.response_status == c.response_status)
+    {
+        return captures;
+    }
+    let routes = infer_routes(&captures);
+    if routes == Routes::default() {
+        return captures;
+    }
+    captures
+        .into_iter()
+        .map(|mut c| {
+            c.summary = if c.response_status == 413 && c.body.is_empty() {
+                Summary::oversize(&c.url, &routes, Oversize::default())
+            } else {
+                Summary::of_request(&c.method, &c.url, &c.body, &routes)
+            };
+            c
+        })
+        .collect()
+}
+
+fn infer_routes(captures: &[Capture]) -> Routes {
+    use std::collections::BTreeMap;
+    let mut job: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut candidate: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in captures {
+        if matches!(c.response_status, 404 | 405) || !c.method.eq_ignore_ascii_case("POST") {
+            continue;
+        }
+        let path = c.url.split(['?', '#']).next().unwrap_or(&c.url);
+        for row in &c.summary.rows {
+            match row.entity {
+                Some(EntityType::Job) => *job.entry(path).or_default() += 1,
+                Some(EntityType::Candidate) => *candidate.entry(path).or_default() += 1,
+                _ => {}
+            }
+        }
+    }
+    let most = |counts: BTreeMap<&str, usize>| {
+        counts
+            .into_iter()
+            .max_by_key(|&(_, n)| n)
+            .map(|(path, _)| path.to_owned())
+    };
+    let defaults = Routes::default();
+    Routes {
+        job_path: most(job).unwrap_or(defaults.job_path),
+        candidate_path: most(candidate).unwrap_or(defaults.candidate_path),
+    }
+}

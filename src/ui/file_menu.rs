@@ -1,0 +1,68 @@
+//! The File menu and its shortcuts.
+
+use std::path::PathBuf;
+
+use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+
+use crate::session::open::SAMPLES;
+
+use super::app::Action;
+use super::files::ExportKind;
+
+pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+pub const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+
+pub fn show(
+    ui: &mut Ui,
+    busy: bool,
+    has_captures: bool,
+    recent: &[PathBuf],
+    actions: &mut Vec<Action>,
+) {
+    ui.menu_button("File", |ui| {
+        ui.set_min_width(220.0);
+        let ctx = ui.ctx().clone();
+        let shortcut = |s: &KeyboardShortcut| ctx.format_shortcut(s);
+        let open = egui::Button::new("Open…").shortcut_text(shortcut(&OPEN));
+        if ui.add_enabled(!busy, open).clicked() {
+            actions.push(Action::PickFiles);
+        }
+        ui.menu_button("Open sample", |ui| {
+            for (index, (name, _)) in SAMPLES.iter().enumerate() {
+                if ui.add_enabled(!busy, egui::Button::new(*name)).clicked() {
+                    actions.push(Action::OpenSample(index));
+                }
+            }
+        });
+        ui.menu_button("Recent", |ui| {
+            if recent.is_empty() {
+                ui.add_enabled(false, egui::Button::new("No recent files"));
+            }
+            for path in recent {
+                let name = path.display().to_string();
+                if ui.add_enabled(!busy, egui::Button::new(name)).clicked() {
+                    actions.push(Action::Open(vec![path.clone()]));
+                }
+            }
+        });
+        ui.separator();
+        let export = egui::Button::new("Export session…").shortcut_text(shortcut(&EXPORT));
+        if ui.add_enabled(!busy && has_captures, export).clicked() {
+            actions.push(Action::PickExport(ExportKind::Session));
+        }
+        if ui
+            .add_enabled(!busy && has_captures, egui::Button::new("Export HAR…"))
+            .clicked()
+        {
+            actions.push(Action::PickExport(ExportKind::Har));
+        }
+    });
+    if !busy {
+        if ui.input_mut(|i| i.consume_shortcut(&OPEN)) {
+            actions.push(Action::PickFiles);
+        }
+        if has_captures && ui.input_mut(|i| i.consume_shortcut(&EXPORT)) {
+            actions.push(Action::PickExport(ExportKind::Session));
+        }
+    }
+}

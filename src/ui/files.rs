@@ -1,0 +1,269 @@
+//! File work for the window: dialogs, then reading or writing on a worker
+//! with progress and cancel. One piece of work at a time; the session is
+//! touched only when work succeeds.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, bounded};
+use egui::{RichText, Ui};
+
+use crate::capture::{Capture, Routes};
+use crate::listener::Waker;
+use crate::session::journal::Unfinished;
+use crate::session::open::{self, Format};
+use crate::session::{file, har};
+use crate::task::{Progress, Task};
+
+use super::dialogs::FileDialogs;
+use super::theme::palette;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Add to the captures already there.
+    Join,
+    /// Replace them.
+    New,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Session,
+    Har,
+}
+
+/// What finished work hands back to the app.
+pub enum Outcome {
+    Picked(Vec<PathBuf>),
+    ExportTo(ExportKind, PathBuf),
+    Opened {
+        mode: OpenMode,
+        files: Vec<(PathBuf, Format)>,
+        captures: Vec<Capture>,
+    },
+    Restored(Vec<Capture>, Unfinished),
+    Exported {
+        path: PathBuf,
+        count: usize,
+    },
+    Failed(String),
+    Cancelled,
+}
+
+enum Work {
+    Dialog(Receiver<Outcome>),
+    Task(Task<Outcome>),
+}
+
+pub struct FileWork {
+    dialogs: Arc<dyn FileDialogs>,
+    waker: Waker,
+    work: Option<Work>,
+}
+
+impl FileWork {
+    pub fn new(dialogs: Arc<dyn FileDialogs>, waker: Waker) -> Self {
+        Self {
+            dialogs,
+            waker,
+            work: None,
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.work.is_some()
+    }
+
+    pub fn pick_files(&mut self) {
+        let dialogs = self.dialogs.clone();
+        self.dialog(move || match dialogs.pick_files() {
+            Some(paths) if !paths.is_empty() => Outcome::Picked(paths),
+            _ => Outcome::Cancelled,
+        });
+    }
+
+    pub fn pick_export(&mut self, kind: ExportKind) {
+        let dialogs = self.dialogs.clone();
+        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+        let (title, name, extension) = match kind {
+            ExportKind::Session => ("Export session", format!("hookscope-{stamp}.json"), "json"),
+            ExportKind::Har => ("Export HAR", format!("hookscope-{stamp}.har"), "har"),
+        };
+        self.dialog(move || match dialogs.save_file(title, &name, extension) {
+            Some(path) => Outcome::ExportTo(kind, path),
+            None => Outcome::Cancelled,
+        });
+    }
+
+    fn dialog(&mut self, ask: impl FnOnce() -> Outcome + Send + 'static) {
+        let (sender, receiver) = bounded(1);
+        let waker = self.waker.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hookscope-dialog".to_owned())
+            .spawn(move || {
+                let _ = sender.send(ask());
+                waker();
+            });
+        if spawned.is_ok() {
+            self.work = Some(Work::Dialog(receiver));
+        }
+    }
+
+    /// Reads `paths`; all of them or nothing: the first failure names its file.
+    pub fn open(
+        &mut self,
+        paths: Vec<PathBuf>,
+        mode: OpenMode,
+        routes: Routes,
+    ) -> Result<(), String> {
+        let label = match paths.as_slice() {
+            [one] => format!("Opening {}", open::file_name(one)),
+            many => format!("Opening {} files", many.len()),
+        };
+        self.task(label, move |progress| {
+            let mut files = Vec::new();
+            let mut captures = Vec::new();
+            for path in paths {
+                match open::read_file(&path, &routes, progress) {
+                    Ok((format, mut read)) => {
+                        captures.append(&mut read);
+                        files.push((path, format));
+                    }
+                    Err(_) if progress.is_cancelled() => return Outcome::Cancelled,
+                    Err(reason) => {
+                        return Outcome::Failed(format!(
+                            "Could not open {}: {reason}",
+                            path.display()
+                        ));
+                    }
+                }
+            }
+            Outcome::Opened {
+                mode,
+                files,
+                captures,
+            }
+        })
+    }
+
+    pub fn restore(&mut self, unfinished: Unfinished, routes: Routes) -> Result<(), String> {
+        self.task(
+            "Restoring the unfinished session",
+            move |_| match unfinished.read(&routes) {
+                Ok(captures) => Outcome::Restored(captures, unfinished),
+                Err(e) => Outcome::Failed(format!(
+                    "Could not restore {}: {e}",
+                    unfinished.path.display()
+                )),
+            },
+        )
+    }
+
+    /// Writes `captures` to `path` through a temporary file, so a failed or
+    /// cancelled export never leaves half a file under the chosen name.
+    pub fn export(
+        &mut self,
+        kind: ExportKind,
+        path: PathBuf,
+        captures: Vec<Arc<Capture>>,
+        origin: String,
+    ) -> Result<(), String> {
+        let label = format!("Exporting {}", open::file_name(&path));
+        self.task(label, move |progress| {
+            progress.set_total(captures.len() as u64);
+            let count = captures.len();
+            let written = write_atomically(&path, |out| {
+                let captures = captures
+                    .iter()
+                    .take_while(|_| !progress.is_cancelled())
+                    .map(|c| {
+                        progress.advance(1);
+                        c.as_ref()
+                    });
+                match kind {
+                    ExportKind::Session => {
+                        file::write(out, captures, chrono::Local::now().fixed_offset())?
+                    }
+                    ExportKind::Har => har::write(out, captures, &origin)?,
+                }
+                if progress.is_cancelled() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::Interrupted,
+                        "cancelled",
+                    ));
+                }
+                Ok(())
+            });
+            match written {
+                Ok(()) => Outcome::Exported { path, count },
+                Err(_) if progress.is_cancelled() => Outcome::Cancelled,
+                Err(e) => Outcome::Failed(format!("Could not write {}: {e}", path.display())),
+            }
+        })
+    }
+
+    fn task(
+        &mut self,
+        label: impl Into<String>,
+        work: impl FnOnce(&Progress) -> Outcome + Send + 'static,
+    ) -> Result<(), String> {
+        let task = Task::spawn(label, self.waker.clone(), work)
+            .map_err(|e| format!("Could not start the work: {e}"))?;
+        self.work = Some(Work::Task(task));
+        Ok(())
+    }
+
+    /// The outcome of finished work, once.
+    pub fn poll(&mut self) -> Option<Outcome> {
+        let outcome = match self.work.as_ref()? {
+            Work::Dialog(receiver) => receiver.try_recv().ok()?,
+            Work::Task(task) => task.poll()?,
+        };
+        self.work = None;
+        Some(outcome)
+    }
+
+    /// A modal with the running task's progress and a Cancel button.
+    pub fn show_progress(&self, ctx: &egui::Context) {
+        let Some(Work::Task(task)) = &self.work else {
+            return;
+        };
+        egui::Modal::new(egui::Id::unique("file_work")).show(ctx, |ui: &mut Ui| {
+            ui.set_width(380.0);
+            ui.label(RichText::new(&task.label).strong());
+            let fraction = task.progress().fraction().unwrap_or(0.0);
+            ui.add(egui::ProgressBar::new(fraction).show_percentage());
+            if task.progress().is_cancelled() {
+                ui.label(RichText::new("Cancelling…").color(palette(ui).muted));
+            } else if ui.button("Cancel").clicked() {
+                task.progress().cancel();
+            }
+        });
+        // Progress moves without input; redraw it a few times a second.
+        ctx.request_repaint_after(std::time::Duration::from_millis(100));
+    }
+}
+
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".part");
+    let temporary = PathBuf::from(temporary);
+    let result = (|| {
+        let mut out = BufWriter::new(File::create(&temporary)?);
+        write(&mut out)?;
+        out.flush()?;
+        out.get_ref().sync_all()
+    })();
+    match result {
+        Ok(()) => std::fs::rename(&temporary, path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temporary);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! What the window remembers across restarts, apart from egui's own memory
+//! (column widths, theme). Every field has a default, so a file written by
+//! another version never loses the rest.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::capture::Routes;
+use crate::listener::ListenerConfig;
+
+const RECENT_FILES: usize = 10;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub listener: SavedListener,
+    pub recent: Vec<PathBuf>,
+}
+
+impl Settings {
+    pub const KEY: &'static str = "hookscope";
+
+    /// Puts `path` first in the recent files, once.
+    pub fn remember(&mut self, path: PathBuf) {
+        self.recent.retain(|p| *p != path);
+        self.recent.insert(0, path);
+        self.recent.truncate(RECENT_FILES);
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedListener {
+    pub bind: String,
+    pub port: u16,
+    pub job_path: String,
+    pub candidate_path: String,
+    pub max_body: u64,
+}
+
+impl Default for SavedListener {
+    fn default() -> Self {
+        Self::from(&ListenerConfig::default())
+    }
+}
+
+impl From<&ListenerConfig> for SavedListener {
+    fn from(config: &ListenerConfig) -> Self {
+        Self {
+            bind: config.bind.to_string(),
+            port: config.port,
+            job_path: config.routes.job_path.clone(),
+            candidate_path: config.routes.candidate_path.clone(),
+            max_body: config.max_body,
+        }
+    }
+}
+
+impl SavedListener {
+    /// The saved listener; a value that no longer reads falls back to the default.
+    pub fn config(&self) -> ListenerConfig {
+        let default = ListenerConfig::default();
+        ListenerConfig {
+            bind: self.bind.parse().unwrap_or(default.bind),
+            port: self.port,
+            routes: Routes {
+                job_path: self.job_path.clone(),
+                candidate_path: self.candidate_path.clone(),
+            },
+            max_body: self.max_body,
+        }
+    }
+}
