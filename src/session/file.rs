@@ -169,6 +169,11 @@ pub fn read_lines(
         if text == b"]}" {
             break;
         }
+        if !line.ends_with(b"\n") {
+            return Err(FileError::Json(
+                "the file ends in the middle of a capture: it was cut short".to_owned(),
+            ));
+        }
         let record = text.strip_suffix(b",").unwrap_or(text);
         let index = captures.len();
         let capture = read_record(record, routes).map_err(|reason| match record.first() {

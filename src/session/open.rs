@@ -149,9 +149,15 @@ fn sniff(bytes: &[u8]) -> Format {
 pub fn payload(name: &str, bytes: &[u8], routes: &Routes) -> Result<Capture, String> {
     let elements = hs::parse_body(bytes)
         .map_err(|e| format!("not a hookscope session, a HAR file or a webhook payload: {e}"))?;
-    let Some(envelope) = elements.iter().find_map(|e| e.as_ref().ok()) else {
+    // Any JSON object parses as an envelope with findings; a file is a
+    // payload only when some element names an event or a type.
+    let Some(envelope) = elements
+        .iter()
+        .filter_map(|e| e.as_ref().ok())
+        .find(|e| !e.event.as_str().is_empty() || !e.entity.as_str().is_empty())
+    else {
         return Err(
-            "not a hookscope session, a HAR file or a webhook payload: it holds no envelope"
+            "not a hookscope session, a HAR file or a webhook payload: it holds no envelope with an event or a type"
                 .to_owned(),
         );
     };

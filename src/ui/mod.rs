@@ -27,8 +27,9 @@ use crate::cli::ListenArgs;
 /// Opens the window and runs until it closes.
 pub fn run(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> eframe::Result {
     let options = eframe::NativeOptions {
-        // Settings live beside the journals, so --data-dir moves both.
-        persistence_path: Some(data_dir.clone()),
+        // Settings live beside the journals, so --data-dir moves both. (eframe
+        // takes the file's path here, whatever its docs say.)
+        persistence_path: Some(data_dir.join("settings.ron")),
         viewport: egui::ViewportBuilder::default()
             .with_title("hookscope")
             .with_app_id("hookscope")
@@ -41,6 +42,15 @@ pub fn run(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> eframe
         "hookscope",
         options,
         Box::new(move |cc| {
+            // Ctrl-C or SIGTERM closes the window as its close button does, so
+            // the session ends cleanly: settings saved, journal removed.
+            let ctx = cc.egui_ctx.clone();
+            if let Err(e) = ctrlc::set_handler(move || {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                ctx.request_repaint();
+            }) {
+                eprintln!("hookscope: Ctrl-C will not close the window cleanly: {e}");
+            }
             Ok(Box::new(App::start(
                 cc,
                 Startup::desktop(listen, files, data_dir),

@@ -129,7 +129,12 @@ pub fn show(
             }
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.menu_button("Settings", |ui| settings_menu(ui, ingest, state, actions));
+            // Typing into the form must not close it: only a click outside does.
+            let config = egui::containers::menu::MenuConfig::new()
+                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+            egui::containers::menu::MenuButton::new("Settings")
+                .config(config)
+                .ui(ui, |ui| settings_menu(ui, ingest, state, actions));
             let clear = ui.add_enabled(!session.is_empty(), egui::Button::new("Clear"));
             if clear
                 .on_hover_text("Forget every capture of this session")
