@@ -171,14 +171,16 @@ impl Summary {
             refusal.get_or_insert((404, message));
         }
 
+        // What makes the body not a webhook at all; the data's conformance
+        // problems are findings, shown but not refused.
+        let mut rejections: Vec<Finding> = Vec::new();
         let rows = match hs::parse_body(body) {
-            Err(error) => vec![RowSummary::problem_only(
-                request_findings
-                    .iter()
-                    .cloned()
-                    .chain([Finding::error("", error.to_string())])
-                    .collect(),
-            )],
+            Err(error) => {
+                let finding = Finding::error("", error.to_string());
+                rejections.push(finding.clone());
+                let findings = request_findings.iter().cloned().chain([finding]).collect();
+                vec![RowSummary::problem_only(findings)]
+            }
             Ok(elements) => {
                 let single = elements.len() == 1 && body_is_object(body);
                 elements
@@ -191,9 +193,21 @@ impl Summary {
                             format!("/{i}")
                         };
                         let mut row = match element {
-                            Ok(envelope) => event_row(&envelope, &prefix, route),
+                            Ok(envelope) => {
+                                rejections.extend(
+                                    envelope
+                                        .findings
+                                        .iter()
+                                        .filter(|f| f.level == Level::Error)
+                                        .cloned()
+                                        .map(|f| f.under(&prefix)),
+                                );
+                                event_row(&envelope, &prefix, route)
+                            }
                             Err(message) => {
-                                RowSummary::problem_only(vec![Finding::error(&prefix, message)])
+                                let finding = Finding::error(&prefix, message);
+                                rejections.push(finding.clone());
+                                RowSummary::problem_only(vec![finding])
                             }
                         };
                         row.element = Some(i as u32);
@@ -206,7 +220,7 @@ impl Summary {
 
         let (response_status, response_body) = match refusal {
             Some((status, message)) => (status, json!({ "error": message }).to_string()),
-            None => respond_to_rows(&rows),
+            None => respond(&rejections, rows.len()),
         };
         Self {
             route,
@@ -262,19 +276,11 @@ fn body_is_object(body: &[u8]) -> bool {
 }
 
 fn event_row(envelope: &hs::Envelope, prefix: &str, route: Route) -> RowSummary {
-    let mut findings: Vec<Finding> = envelope
-        .findings
-        .iter()
-        .cloned()
-        .map(|f| f.under(prefix))
-        .collect();
-    let data_prefix = format!("{prefix}/data");
-    let data_findings = match envelope.entity {
-        EntityType::Job => hs::job::findings(&envelope.data),
-        EntityType::Candidate => hs::candidate::findings(&envelope.data),
-        EntityType::Unknown(_) => Vec::new(),
-    };
-    findings.extend(data_findings.into_iter().map(|f| f.under(&data_prefix)));
+    // The envelope's shape and the data's conformance to the spec.
+    let mut findings = hs::conformance::check(envelope);
+    for finding in &mut findings {
+        finding.pointer.insert_str(0, prefix);
+    }
 
     let expected = match route {
         Route::Job => Some(EntityType::Job),
@@ -312,17 +318,13 @@ fn event_row(envelope: &hs::Envelope, prefix: &str, route: Route) -> RowSummary 
     }
 }
 
-/// 200 with the count of events, or 400 naming the first error.
-fn respond_to_rows(rows: &[RowSummary]) -> (u16, String) {
-    let errors: Vec<&Finding> = rows
-        .iter()
-        .flat_map(|r| &r.findings)
-        .filter(|f| f.level == Level::Error)
-        .collect();
-    match errors.first() {
-        None => (200, json!({ "received": rows.len() }).to_string()),
+/// 200 with the count of events, or 400 naming what makes the body not a
+/// webhook.
+fn respond(rejections: &[Finding], events: usize) -> (u16, String) {
+    match rejections.first() {
+        None => (200, json!({ "received": events }).to_string()),
         Some(first) => {
-            let problems: Vec<_> = errors
+            let problems: Vec<_> = rejections
                 .iter()
                 .take(20)
                 .map(|f| json!({ "pointer": f.pointer, "message": f.message }))

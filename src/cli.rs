@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::capture::Routes;
+use crate::hs::Level;
 use crate::listener::ListenerConfig;
 
 #[derive(Debug, Parser)]
@@ -49,6 +50,28 @@ pub enum Command {
         /// The HAR file to write.
         #[arg(long, value_name = "OUT")]
         har: PathBuf,
+    },
+    /// Check payload, session or HAR files against the spec and print every finding.
+    #[command(
+        after_help = "Each finding prints as `FILE: capture ID EVENT TYPE ID: LEVEL POINTER MESSAGE` \
+(POINTER is a JSON pointer into the body, `-` for the whole body), then one summary line per file.\n\n\
+Exit status: 0 when no finding is an error (warnings and info do not fail), \
+1 when some finding is an error, 2 when a file cannot be read (its reason goes to stderr; \
+the other files are still checked)."
+    )]
+    Validate {
+        /// Webhook payload, hookscope session or HAR files.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// The lowest level printed: info, warning or error (all levels are counted).
+        #[arg(long, value_parser = parse_level, default_value = "info", value_name = "LEVEL")]
+        level: Level,
+        /// Path that receives job webhooks, for the path checks of captures [default: /job].
+        #[arg(long, value_name = "PATH")]
+        job_path: Option<String>,
+        /// Path that receives candidate webhooks [default: /candidate].
+        #[arg(long, value_name = "PATH")]
+        candidate_path: Option<String>,
     },
     /// Write the newest unfinished session (left by a crash) as a session file.
     Recover {
@@ -98,6 +121,18 @@ impl ListenArgs {
             },
             max_body: self.max_body.unwrap_or(base.max_body),
         }
+    }
+}
+
+/// "info", "warning" or "error".
+pub fn parse_level(text: &str) -> Result<Level, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "info" => Ok(Level::Info),
+        "warning" | "warn" => Ok(Level::Warning),
+        "error" => Ok(Level::Error),
+        other => Err(format!(
+            "unknown level \"{other}\" (use info, warning or error)"
+        )),
     }
 }
 

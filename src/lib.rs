@@ -13,3 +13,4 @@ pub mod paths;
 pub mod session;
 pub mod task;
 pub mod ui;
+pub mod validate;

@@ -1,5 +1,6 @@
 //! The embedded HTTP listener: every request becomes a `Capture`, appended to
-//! the journal, answered without waiting for anyone, then sent on the channel.
+//! the journal, put on the channel (in the order senders are answered), then
+//! answered; nobody else is waited for unless the channel is full.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
@@ -307,22 +308,22 @@ fn handle(mut request: tiny_http::Request, shared: &Shared) {
     {
         journal_failed(&mut capture, &e);
     }
-    match oversize {
-        Some(len) => refuse_oversize(request, len, &capture.summary, &shared.parked),
-        None => {
-            let _ = request.respond(json_response(
-                capture.summary.response_status,
-                &capture.summary.response_body,
-            ));
-        }
-    }
-
-    // Blocks when the owner is far behind: the listener waits, it never drops.
-    if shared
+    let status = capture.summary.response_status;
+    let answer = capture.summary.response_body.clone();
+    // On the channel before it is answered, so that rows keep the order in
+    // which senders were answered. Blocks only when the owner is far behind:
+    // the listener waits, it never drops.
+    let sent = shared
         .events
         .send(ListenerEvent::Captured(Box::new(capture)))
-        .is_ok()
-    {
+        .is_ok();
+    match oversize {
+        Some(len) => refuse_oversize(request, len, status, &answer, &shared.parked),
+        None => {
+            let _ = request.respond(json_response(status, &answer));
+        }
+    }
+    if sent {
         (shared.waker)();
     }
 }
@@ -384,26 +385,22 @@ fn read_and_summarise(
 fn refuse_oversize(
     request: tiny_http::Request,
     announced: u64,
-    summary: &Summary,
+    status: u16,
+    answer: &str,
     parked: &AtomicU64,
 ) {
     if announced <= DRAIN_LIMIT {
-        let _ = request.respond(json_response(
-            summary.response_status,
-            &summary.response_body,
-        ));
+        let _ = request.respond(json_response(status, answer));
         return;
     }
     // tiny_http sends no length or body with an upgrade response, so the
     // taken-over stream gets an interim 100 and then a whole 413 written here.
     let mut stream = request.upgrade("hookscope-refused", Response::empty(100));
-    let reason = tiny_http::StatusCode(summary.response_status).default_reason_phrase();
+    let reason = tiny_http::StatusCode(status).default_reason_phrase();
     let _ = write!(
         stream,
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-        summary.response_status,
-        summary.response_body.len(),
-        summary.response_body
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len(),
     );
     let _ = stream.flush();
     std::mem::forget(stream);

@@ -1,10 +1,32 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use hookscope::capture::Routes;
 use hookscope::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Validate {
+        files,
+        level,
+        job_path,
+        candidate_path,
+    }) = &cli.command
+    {
+        let defaults = Routes::default();
+        let routes = Routes {
+            job_path: job_path.clone().unwrap_or(defaults.job_path),
+            candidate_path: candidate_path.clone().unwrap_or(defaults.candidate_path),
+        };
+        let status = hookscope::validate::run(
+            files,
+            &routes,
+            *level,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        );
+        return ExitCode::from(status);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -35,6 +57,8 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        // Handled in `main`: it has its own exit statuses.
+        Some(Command::Validate { .. }) => Ok(()),
         None => hookscope::ui::run(cli.listen, cli.files, data_dir).map_err(|e| e.to_string()),
     }
 }

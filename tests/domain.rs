@@ -4,7 +4,9 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use hookscope::hs::candidate::{self, Candidate};
 use hookscope::hs::fields::{Field, FieldValue, Section};
-use hookscope::hs::{BodyError, EntityType, Envelope, EventKind, Level, job, parse_body};
+use hookscope::hs::{
+    BodyError, EntityType, Envelope, EventKind, Finding, Level, conformance, job, parse_body,
+};
 use serde_json::{Value, json};
 
 const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
@@ -103,11 +105,37 @@ fn detail<'a>(action: &'a candidate::Action, key: &str) -> &'a Field {
         .unwrap_or_else(|| panic!("no detail {key:?} in {:?}", action.details))
 }
 
-fn pointers(findings: &[hookscope::hs::Finding]) -> Vec<(&str, Level)> {
+fn pointers(findings: &[Finding]) -> Vec<(&str, Level)> {
     findings
         .iter()
         .map(|f| (f.pointer.as_str(), f.level))
         .collect()
+}
+
+/// Only the error-level findings (the conformance checker also warns about
+/// every field the spec shows that these hand-made variants leave out).
+fn errors(findings: &[Finding]) -> Vec<(&str, Level)> {
+    pointers(findings)
+        .into_iter()
+        .filter(|(_, level)| *level == Level::Error)
+        .collect()
+}
+
+/// The conformance findings of job data, pointers relative to `data`.
+fn job_findings(data: &Value) -> Vec<Finding> {
+    conformance::check_data(&EntityType::Job, &EventKind::Update, data)
+}
+
+/// The conformance findings of candidate data, pointers relative to `data`.
+fn candidate_findings(data: &Value) -> Vec<Finding> {
+    conformance::check_data(&EntityType::Candidate, &EventKind::Update, data)
+}
+
+/// Findings that only say which fields the spec shows are left out.
+fn only_missing_fields(findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .all(|f| f.level == Level::Warning && f.message.contains(" lacks "))
 }
 
 fn job_data(patch: Value) -> Value {
@@ -185,12 +213,7 @@ fn samples_have_the_right_event_entity_id_and_label() {
 fn the_six_samples_give_no_findings() {
     for body in SAMPLES {
         let envelope = only(body);
-        let findings = match envelope.entity {
-            EntityType::Job => job::findings(&envelope.data),
-            EntityType::Candidate => candidate::findings(&envelope.data),
-            EntityType::Unknown(other) => panic!("unexpected type {other}"),
-        };
-        assert_eq!(findings, Vec::new(), "in {body}");
+        assert_eq!(conformance::check(&envelope), Vec::new(), "in {body}");
     }
 }
 
@@ -520,7 +543,7 @@ fn string_and_numeric_ids_read_the_same() {
         .value,
         text("~Autres Familles (#999999999)")
     );
-    assert_eq!(job::findings(&as_string), Vec::new());
+    assert_eq!(job_findings(&as_string), Vec::new());
 
     let body = json!([{"event": "update", "type": "candidate", "data": {
         "id": "1234567876",
@@ -549,7 +572,8 @@ fn string_and_numeric_ids_read_the_same() {
     let form = action.form.as_ref().expect("a form");
     assert_eq!(form.id.as_deref(), Some("2599363"));
     assert_eq!(form.answers[0].id_question.as_deref(), Some("4339"));
-    assert_eq!(candidate::findings(&envelope.data), Vec::new());
+    let findings = candidate_findings(&envelope.data);
+    assert!(only_missing_fields(&findings), "{findings:#?}");
 }
 
 #[test]
@@ -566,18 +590,18 @@ fn a_job_with_every_field_null_is_all_empty() {
         assert_eq!(field.value, FieldValue::Empty, "{}", field.key);
         assert_eq!(field.note, None, "{}", field.key);
     }
-    let findings = job::findings(&data);
-    assert_eq!(pointers(&findings), [("/job_id", Level::Error)]);
+    let findings = job_findings(&data);
+    assert_eq!(errors(&findings), [("/job_id", Level::Error)]);
 }
 
 #[test]
 fn a_job_with_no_id_is_an_error() {
     let mut data = sample_data(JOB_CREATION);
     data.as_object_mut().expect("an object").remove("job_id");
-    assert_eq!(pointers(&job::findings(&data)), [("", Level::Error)]);
+    assert_eq!(pointers(&job_findings(&data)), [("", Level::Error)]);
     let empty_id = job_data(json!({"job_id": ""}));
     assert_eq!(
-        pointers(&job::findings(&empty_id)),
+        pointers(&job_findings(&empty_id)),
         [("/job_id", Level::Error)]
     );
 }
@@ -656,15 +680,17 @@ fn a_candidate_with_nulls_everywhere_does_not_panic() {
         }]
     );
 
-    assert_eq!(candidate::findings(&data), Vec::new());
+    // Nulls where the spec shows values are warnings; the only error is
+    // the action with a null id.
+    assert_eq!(
+        errors(&candidate_findings(&data)),
+        [("/action/1/id", Level::Error)]
+    );
     let no_id = json!({"id": null, "action": null});
     assert!(Candidate::from_data(&no_id).actions.is_empty());
+    assert_eq!(errors(&candidate_findings(&no_id)), [("/id", Level::Error)]);
     assert_eq!(
-        pointers(&candidate::findings(&no_id)),
-        [("/id", Level::Error)]
-    );
-    assert_eq!(
-        pointers(&candidate::findings(&json!({}))),
+        errors(&candidate_findings(&json!({}))),
         [("", Level::Error)]
     );
 }
@@ -706,12 +732,13 @@ fn non_arrays_where_arrays_belong_are_empty_shown_and_reported() {
     );
 
     assert_eq!(
-        pointers(&candidate::findings(&data)),
+        errors(&candidate_findings(&data)),
         [
-            ("/action/0/attachment", Level::Warning),
-            ("/action/0/form/input", Level::Warning),
-            ("/action/1/form", Level::Warning),
-            ("/action/2", Level::Warning),
+            ("/tags", Level::Error),
+            ("/action/0/attachment", Level::Error),
+            ("/action/0/form/input", Level::Error),
+            ("/action/1/form", Level::Error),
+            ("/action/2", Level::Error),
         ]
     );
 
@@ -722,8 +749,8 @@ fn non_arrays_where_arrays_belong_are_empty_shown_and_reported() {
         field(&candidate.sections, "Other fields", "action").value,
         FieldValue::Json(json!({"id": "1", "code": "CLO"}))
     );
-    let findings = candidate::findings(&single);
-    assert_eq!(pointers(&findings), [("/action", Level::Warning)]);
+    let findings = candidate_findings(&single);
+    assert_eq!(pointers(&findings), [("/action", Level::Error)]);
     assert!(
         findings[0].message.contains("not an array"),
         "{}",
@@ -775,7 +802,11 @@ fn unknown_fields_are_kept_and_shown() {
     let country = field(&sections, "Place", "job_country_intl");
     assert_eq!(country.value, text("France (FRA / FR)"));
     assert_eq!(country.note.as_deref(), Some("also: {\"eu\":true}"));
-    assert_eq!(job::findings(&data), Vec::new());
+    // Fields the spec does not show are info, one finding per object.
+    assert_eq!(
+        pointers(&job_findings(&data)),
+        [("/job_country_intl", Level::Info), ("", Level::Info)]
+    );
 
     let data = candidate_data(json!({
         "nickname": "Max",
@@ -802,7 +833,27 @@ fn unknown_fields_are_kept_and_shown() {
     assert_eq!(detail(action, "attachment/0/size").value, text("1024"));
     assert_eq!(detail(action, "form/kind").value, text("quick"));
     assert_eq!(detail(action, "form/input/0/required").value, text("true"));
-    assert_eq!(candidate::findings(&data), Vec::new());
+    let findings = candidate_findings(&data);
+    assert_eq!(errors(&findings), []);
+    let mut extra: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.level == Level::Info)
+        .map(|f| f.pointer.as_str())
+        .collect();
+    extra.sort_unstable();
+    assert_eq!(
+        extra,
+        [
+            "",
+            "/action/0",
+            "/action/0/attachment/0",
+            "/action/0/consultant",
+            "/action/0/form",
+            "/action/0/form/input/0",
+            "/action/0/poste",
+            "/action/0/poste/consultant",
+        ]
+    );
 }
 
 #[test]
@@ -855,11 +906,23 @@ fn compact_and_colon_offsets_give_the_same_instant() {
     assert_eq!(instant(&actions[0].date), instant(&actions[1].date));
     // Equal instants keep the order they were sent in.
     assert_eq!(actions[0].id.as_deref(), Some("a"));
-    assert_eq!(candidate::findings(&data), Vec::new());
+    // No finding about the dates; the ids "a" and "b" are not the spec's ids.
+    let findings = candidate_findings(&data);
+    assert_eq!(
+        errors(&findings),
+        [
+            ("/action/0/id", Level::Error),
+            ("/action/1/id", Level::Error)
+        ]
+    );
+    assert!(
+        findings.iter().all(|f| !f.pointer.ends_with("date")),
+        "{findings:#?}"
+    );
 }
 
 #[test]
-fn unparseable_dates_are_kept_raw_with_a_warning() {
+fn unparseable_dates_are_kept_raw_with_a_note_and_an_error() {
     let data = job_data(json!({"job_jobstart": "19/07/2019", "job_updated_at": 1566998171}));
     let sections = job::sections(&data);
     let start = field(&sections, "Dates", "job_jobstart");
@@ -878,18 +941,18 @@ fn unparseable_dates_are_kept_raw_with_a_warning() {
     assert!(
         matches!(&updated.value, FieldValue::Date { raw, parsed: Err(_) } if raw == "1566998171")
     );
-    let findings = job::findings(&data);
+    let findings = job_findings(&data);
     assert_eq!(
         pointers(&findings),
         [
-            ("/job_jobstart", Level::Warning),
-            ("/job_updated_at", Level::Warning)
+            ("/job_jobstart", Level::Error),
+            ("/job_updated_at", Level::Error)
         ]
     );
     assert!(
         findings[0]
             .message
-            .starts_with("job_jobstart is not a date the spec uses: ")
+            .starts_with("job_jobstart is not a date in the spec's format: ")
     );
 
     let data = candidate_data(json!({
@@ -916,11 +979,17 @@ fn unparseable_dates_are_kept_raw_with_a_warning() {
     );
     assert_eq!(candidate.actions[3].pointer, "/action/1");
     assert_eq!(candidate.actions[2].date, FieldValue::Empty);
+    // (The ids here are words, not the spec's ids: errors of their own.)
+    let findings = candidate_findings(&data);
+    let date_errors: Vec<_> = errors(&findings)
+        .into_iter()
+        .filter(|(pointer, _)| !pointer.ends_with("/id"))
+        .collect();
     assert_eq!(
-        pointers(&candidate::findings(&data)),
+        date_errors,
         [
-            ("/latest_action", Level::Warning),
-            ("/action/1/date", Level::Warning)
+            ("/action/1/date", Level::Error),
+            ("/latest_action", Level::Error)
         ]
     );
 }
@@ -942,16 +1011,13 @@ fn data_that_is_not_an_object_gives_findings_not_panics() {
                 .flat_map(|s| &s.fields)
                 .all(|f| f.value.is_empty())
         );
-        let findings = job::findings(&data);
-        assert_eq!(pointers(&findings), [("", Level::Error)], "{data}");
+        // The envelope says data is not an object; the data itself has
+        // nothing more to say.
+        assert_eq!(job_findings(&data), Vec::new(), "{data}");
 
         let candidate = Candidate::from_data(&data);
         assert!(candidate.actions.is_empty());
-        assert_eq!(
-            pointers(&candidate::findings(&data)),
-            [("", Level::Error)],
-            "{data}"
-        );
+        assert_eq!(candidate_findings(&data), Vec::new(), "{data}");
     }
     // The value itself is still shown.
     let sections = job::sections(&json!([1, 2]));
@@ -968,8 +1034,8 @@ fn data_that_is_not_an_object_gives_findings_not_panics() {
     let envelope = only(r#"{"event": "creation", "type": "job", "data": ["x"]}"#);
     assert_eq!(pointers(&envelope.findings), [("/data", Level::Error)]);
     assert_eq!(
-        pointers(&job::findings(&envelope.data)),
-        [("", Level::Error)]
+        pointers(&conformance::check(&envelope)),
+        [("/data", Level::Error)]
     );
 }
 

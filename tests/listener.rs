@@ -511,19 +511,21 @@ fn a_body_of_three_envelopes_is_one_capture_of_three_rows() {
     assert_eq!(
         rows,
         [
+            // A creation or update sending two of the spec's job fields
+            // is read, with a warning naming the fields it lacks.
             (
                 Some(0),
                 Some(EventKind::Creation),
                 "1".into(),
                 "One".into(),
-                Status::Ok
+                Status::Warning
             ),
             (
                 Some(1),
                 Some(EventKind::Update),
                 "2".into(),
                 "Two".into(),
-                Status::Ok
+                Status::Warning
             ),
             (
                 Some(2),

@@ -133,7 +133,9 @@ fn a_delete_links_to_earlier_events_of_the_same_job() {
 
     let rows = harness.get_all_by_label("126751").count();
     assert_eq!(rows, 2, "both rows show the job id");
-    harness.get_by_label("delete").click();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Label, "delete")
+        .click();
     harness.run();
     harness.get_by_label("Deleted job");
     let earlier = harness.get_by_label_contains("  Candidature Spontanée");
@@ -361,4 +363,54 @@ fn an_exported_session_opens_again_with_the_same_captures() {
         );
     }
     second.get_by_label_contains("Opened 2 capture(s) from session.json");
+}
+
+#[test]
+fn searching_the_table_shows_n_of_m_and_keeps_a_visible_selection() {
+    let mut harness = harness();
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    harness.state_mut().feed(capture("/job", JOB_DELETE));
+    harness.run();
+    harness.get_by_label("3 events");
+
+    harness
+        .get_by_label("Candidate Firstname Candidate Last Name")
+        .click();
+    harness.run();
+    let candidate = harness.state().selection().expect("a selection");
+
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .focus();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text("vanessa");
+    harness.run();
+    harness.get_by_label("1 of 3");
+    assert_eq!(
+        harness.state().selection(),
+        Some(candidate),
+        "still shown, still selected"
+    );
+
+    // A toggle combines with the search: no job matches "vanessa".
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, "candidate")
+        .click();
+    harness.run();
+    harness.get_by_label("0 of 3");
+    harness.get_by_label("No event matches the filter");
+    assert_eq!(
+        harness.state().selection(),
+        None,
+        "a hidden row is not kept selected"
+    );
+
+    harness.get_by_label("Show all").click();
+    harness.run();
+    harness.get_by_label("3 events");
+    assert_eq!(harness.state().visible().len(), 3);
 }

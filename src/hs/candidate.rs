@@ -10,9 +10,8 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
 use super::envelope::json_kind;
-use super::fields::{Field, FieldValue, OTHER_FIELDS, Section, date_warning, other_fields};
-use super::finding::{Finding, pointer_token};
-use super::job::id_finding;
+use super::fields::{Field, FieldValue, OTHER_FIELDS, Section, other_fields};
+use super::finding::pointer_token;
 use super::lenient;
 
 /// Every key of candidate `data` the spec names.
@@ -202,78 +201,6 @@ impl Candidate {
             ),
             actions,
         }
-    }
-}
-
-/// Problems a candidate pane should point at; pointers are relative to `data`.
-pub fn findings(data: &Value) -> Vec<Finding> {
-    if !data.is_object() {
-        return vec![Finding::error(
-            "",
-            format!("the candidate data is {}, not an object", json_kind(data)),
-        )];
-    }
-    let mut findings: Vec<Finding> = id_finding(data, "id", "candidate").into_iter().collect();
-    date_finding(data, "latest_action", "", &mut findings);
-    match data.get("action") {
-        Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                action_findings(item, &format!("/action/{i}"), &mut findings);
-            }
-        }
-        Some(Value::Null) | None => {}
-        Some(other) => findings.push(Finding::warning(
-            "/action",
-            format!("action is {}, not an array of actions", json_kind(other)),
-        )),
-    }
-    findings
-}
-
-fn action_findings(item: &Value, pointer: &str, findings: &mut Vec<Finding>) {
-    match item {
-        Value::Object(_) => {}
-        Value::Null => return,
-        other => {
-            findings.push(Finding::warning(
-                pointer,
-                format!("this action is {}, not an object", json_kind(other)),
-            ));
-            return;
-        }
-    }
-    date_finding(item, "date", pointer, findings);
-    let mut expect_shape = |value: Option<&Value>, path: &str, array: bool| {
-        let wrong = match value {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(_)) if array => None,
-            Some(Value::Object(_)) if !array => None,
-            Some(other) => Some(json_kind(other)),
-        };
-        if let Some(kind) = wrong {
-            let want = if array { "an array" } else { "an object" };
-            findings.push(Finding::warning(
-                format!("{pointer}/{path}"),
-                format!("{path} is {kind}, not {want}"),
-            ));
-        }
-    };
-    expect_shape(item.get("attachment"), "attachment", true);
-    expect_shape(item.get("form"), "form", false);
-    expect_shape(
-        item.get("form").and_then(|f| f.get("input")),
-        "form/input",
-        true,
-    );
-}
-
-/// A warning at `{pointer}/{key}` when that date is present but unparseable.
-fn date_finding(object: &Value, key: &str, pointer: &str, findings: &mut Vec<Finding>) {
-    if let Some(e) = FieldValue::date(get(object, key)).date_error() {
-        findings.push(Finding::warning(
-            format!("{pointer}/{key}"),
-            format!("{key} is {}", date_warning(e)),
-        ));
     }
 }
 

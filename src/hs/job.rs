@@ -2,9 +2,7 @@
 
 use serde_json::Value;
 
-use super::envelope::json_kind;
-use super::fields::{Field, FieldValue, Section, date_warning, name_with_id, other_fields};
-use super::finding::Finding;
+use super::fields::{Field, FieldValue, Section, name_with_id, other_fields};
 use super::lenient;
 
 /// Every `job_*` key the spec names.
@@ -177,45 +175,9 @@ pub fn sections(data: &Value) -> Vec<Section> {
     sections
 }
 
-/// Problems a job pane should point at; pointers are relative to `data`.
-pub fn findings(data: &Value) -> Vec<Finding> {
-    if !data.is_object() {
-        return vec![Finding::error(
-            "",
-            format!("the job data is {}, not an object", json_kind(data)),
-        )];
-    }
-    let mut findings: Vec<Finding> = id_finding(data, "job_id", "job").into_iter().collect();
-    for (key, _) in DATES {
-        if let Some(e) = FieldValue::date(get(data, key)).date_error() {
-            findings.push(Finding::warning(
-                format!("/{key}"),
-                format!("{key} is {}", date_warning(e)),
-            ));
-        }
-    }
-    findings
-}
-
 /// `data[key]`, `null` when missing or when `data` is not an object.
 fn get<'a>(data: &'a Value, key: &str) -> &'a Value {
     data.get(key).unwrap_or(&Value::Null)
-}
-
-/// An error when `data[key]`, the entity's id, is missing, blank or not a
-/// scalar; `what` names the entity in the message.
-pub(crate) fn id_finding(data: &Value, key: &str, what: &str) -> Option<Finding> {
-    let id = data.get(key);
-    let kind = match id {
-        None => return Some(Finding::error("", format!("the {what} has no {key}"))),
-        Some(Value::String(s)) if s.is_empty() => "an empty string",
-        Some(id @ (Value::Null | Value::Array(_) | Value::Object(_))) => json_kind(id),
-        Some(_) => return None,
-    };
-    Some(Finding::error(
-        format!("/{key}"),
-        format!("{key} is {kind}, not an id"),
-    ))
 }
 
 fn job_type(data: &Value) -> Field {

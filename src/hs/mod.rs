@@ -2,6 +2,7 @@
 //! Knows nothing of HTTP or egui.
 
 pub mod candidate;
+pub mod conformance;
 pub mod dates;
 pub mod envelope;
 pub mod fields;

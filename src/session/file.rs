@@ -152,7 +152,11 @@ pub fn read_lines(
         .map_err(|_| FileError::Layout { line: 1 })?;
     check_header(&header)?;
 
+    // Lines are read here and turned into captures (the costly part:
+    // summaries) in batches spread over the cores.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut captures = Vec::new();
+    let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
     for line_number in 2.. {
         if progress.is_cancelled() {
             return Err(FileError::Cancelled);
@@ -175,13 +179,12 @@ pub fn read_lines(
             ));
         }
         let record = text.strip_suffix(b",").unwrap_or(text);
-        let index = captures.len();
-        let capture = read_record(record, routes).map_err(|reason| match record.first() {
-            Some(b'{') => FileError::BadCapture { index, reason },
-            _ => FileError::Layout { line: line_number },
-        })?;
-        captures.push(capture);
+        batch.push((line_number, record.to_vec()));
+        if batch.len() == BATCH_LINES {
+            read_batch(&mut batch, routes, workers, &mut captures)?;
+        }
     }
+    read_batch(&mut batch, routes, workers, &mut captures)?;
     line.clear();
     input.read_to_end(&mut line).map_err(io_error)?;
     if !line.trim_ascii().is_empty() {
@@ -190,6 +193,60 @@ pub fn read_lines(
         ));
     }
     Ok(captures)
+}
+
+/// Records read from a session file at a time.
+const BATCH_LINES: usize = 512;
+
+/// Turns a batch of record lines into captures, appended in order.
+fn read_batch(
+    batch: &mut Vec<(usize, Vec<u8>)>,
+    routes: &Routes,
+    workers: usize,
+    captures: &mut Vec<Capture>,
+) -> Result<(), FileError> {
+    let first_index = captures.len();
+    let read = |(offset, (line_number, record)): (usize, &(usize, Vec<u8>))| {
+        read_record(record, routes).map_err(|reason| match record.first() {
+            Some(b'{') => FileError::BadCapture {
+                index: first_index + offset,
+                reason,
+            },
+            _ => FileError::Layout { line: *line_number },
+        })
+    };
+    let chunk = batch.len().div_ceil(workers.max(1)).max(1);
+    let results: Vec<Result<Vec<Capture>, FileError>> = if workers <= 1 || batch.len() < 2 {
+        vec![batch.iter().enumerate().map(read).collect()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(chunk)
+                .enumerate()
+                .map(|(n, lines)| {
+                    scope.spawn(move || {
+                        lines
+                            .iter()
+                            .enumerate()
+                            .map(|(i, line)| read((n * chunk + i, line)))
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(FileError::Io("a reader thread failed".to_owned())))
+                })
+                .collect()
+        })
+    };
+    for result in results {
+        captures.append(&mut result?);
+    }
+    batch.clear();
+    Ok(())
 }
 
 fn check_header(header: &Header) -> Result<(), FileError> {

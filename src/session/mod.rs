@@ -1,7 +1,10 @@
 //! The captures of one session, in arrival order, and the table rows and
 //! entity index derived from them.
 
+pub mod diff;
+pub mod entities;
 pub mod file;
+pub mod filter;
 pub mod har;
 pub mod journal;
 pub mod open;
@@ -9,8 +12,16 @@ pub mod open;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::capture::{Capture, RowSummary, Status};
-use crate::hs::EntityType;
+use crate::hs::{self, EntityType, Envelope, EventKind, Level};
+
+use diff::EntityDiff;
+pub use entities::{
+    Anomaly, AnomalyCounts, AnomalyKind, Delivery, EntityState, EntitySummary, PreviousVersion,
+};
+use entities::{AnomalyIndex, EntityIndex, flag};
 
 /// A row's stable identity: it survives new rows arriving and filtering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,7 +66,10 @@ pub struct Session {
     first_row: Vec<u32>,
     rows: Vec<RowRef>,
     capture_index: HashMap<u64, u32>,
-    entities: HashMap<EntityKey, Vec<u32>>,
+    /// Every job and candidate, in order of first sighting, with its rows.
+    entities: EntityIndex,
+    /// Anomaly flags per row and duplicate bodies.
+    anomalies: AnomalyIndex,
     counts: StatusCounts,
 }
 
@@ -68,15 +82,21 @@ impl Session {
         let capture_pos = self.captures.len() as u32;
         self.first_row.push(self.rows.len() as u32);
         self.capture_index.insert(capture.id, capture_pos);
+        let duplicate = self
+            .anomalies
+            .note_body(capture_pos, &capture, &self.captures);
         for (row, summary) in capture.summary.rows.iter().enumerate() {
             let row_pos = self.rows.len() as u32;
             self.rows.push(RowRef {
                 capture: capture_pos,
                 row: row as u32,
             });
-            if let Some(key) = entity_key(summary) {
-                self.entities.entry(key).or_default().push(row_pos);
+            let mut flags = entities::finding_flags(summary)
+                | self.entities.record(summary, row_pos, capture.received_at);
+            if duplicate && summary.event.is_some() {
+                flags |= flag::DUPLICATE;
             }
+            self.anomalies.push_row(row_pos, flags);
             match summary.status() {
                 Status::Ok => self.counts.ok += 1,
                 Status::Warning => self.counts.warning += 1,
@@ -136,22 +156,285 @@ impl Session {
         self.entities
             .get(key)
             .into_iter()
-            .flatten()
+            .flat_map(EntitySummary::row_indices)
             .filter_map(|&i| self.row(i as usize))
     }
 
     /// The latest title or name the session saw for this row's entity, for
     /// events such as deletes that carry only an id.
     pub fn known_label(&self, id: RowId) -> Option<&str> {
-        let row = self.row(self.row_index(id)?)?;
-        let key = entity_key(row.summary)?;
-        self.entities
-            .get(&key)?
+        Some(self.entity_of(id)?.label.as_str()).filter(|label| !label.is_empty())
+    }
+
+    // ---- entities -------------------------------------------------------------
+
+    /// Every job and candidate seen, in order of first sighting.
+    pub fn entities(&self) -> &[EntitySummary] {
+        self.entities.list()
+    }
+
+    pub fn entity(&self, key: &EntityKey) -> Option<&EntitySummary> {
+        self.entities.get(key)
+    }
+
+    /// The entity a row speaks of, when it names one.
+    pub fn entity_of(&self, row: RowId) -> Option<&EntitySummary> {
+        let view = self.row(self.row_index(row)?)?;
+        self.entities.get(&entity_key(view.summary)?)
+    }
+
+    /// For an update: the latest earlier event of the same entity that
+    /// carried data (creation or update), in arrival order.
+    pub fn previous_version(&self, row: RowId) -> PreviousVersion {
+        let Some(index) = self.row_index(row) else {
+            return PreviousVersion::NotApplicable;
+        };
+        let Some(view) = self.row(index) else {
+            return PreviousVersion::NotApplicable;
+        };
+        if view.summary.event != Some(EventKind::Update) {
+            return PreviousVersion::NotApplicable;
+        }
+        let Some(entity) = entity_key(view.summary).and_then(|key| self.entities.get(&key)) else {
+            return PreviousVersion::NotApplicable;
+        };
+        let rows = entity.row_indices();
+        let before = rows.partition_point(|&r| (r as usize) < index);
+        rows[..before]
             .iter()
             .rev()
-            .filter_map(|&i| self.row(i as usize))
-            .map(|view| view.summary.label.as_str())
-            .find(|label| !label.is_empty())
+            .filter_map(|&r| self.row(r as usize))
+            .find(|earlier| {
+                matches!(
+                    earlier.summary.event,
+                    Some(EventKind::Creation | EventKind::Update)
+                )
+            })
+            .map_or(PreviousVersion::NoneInSession, |earlier| {
+                PreviousVersion::Found(earlier.id)
+            })
+    }
+
+    /// The row's envelope, parsed again from its capture's body (the session
+    /// keeps no parsed values).
+    pub fn envelope(&self, row: RowId) -> Option<Envelope> {
+        let capture = self.capture(row.capture)?;
+        let element = capture.summary.rows.get(row.row as usize)?.element? as usize;
+        hs::parse_body(&capture.body)
+            .ok()?
+            .into_iter()
+            .nth(element)?
+            .ok()
+    }
+
+    /// The row's envelope `data`, parsed again on demand.
+    pub fn event_data(&self, row: RowId) -> Option<Value> {
+        self.envelope(row).map(|envelope| envelope.data)
+    }
+
+    /// What changed from `old` to `new`, two events of the same entity type
+    /// (e.g. an update and its `previous_version`); `None` when either holds
+    /// no event data or the types differ.
+    pub fn compare(&self, old: RowId, new: RowId) -> Option<EntityDiff> {
+        let old = self.envelope(old)?;
+        let new = self.envelope(new)?;
+        (old.entity == new.entity).then(|| diff::entity_diff(&new.entity, &old.data, &new.data))
+    }
+
+    // ---- anomalies ------------------------------------------------------------
+
+    /// The row's anomalies, written now; empty for most rows.
+    pub fn anomalies(&self, row: RowId) -> Vec<Anomaly> {
+        self.row_index(row)
+            .map(|index| self.anomalies_at(index))
+            .unwrap_or_default()
+    }
+
+    /// The worst level of the row's anomalies, `None` without any: cheap
+    /// enough for every visible row of the table.
+    pub fn anomaly_level(&self, row: RowId) -> Option<Level> {
+        let index = self.row_index(row)?;
+        let flags = self.anomalies.flags(index);
+        let own = if flags & (flag::AFTER_DELETE | flag::DUPLICATE) != 0 {
+            Some(Level::Warning)
+        } else if flags & flag::NO_CREATION != 0 {
+            Some(Level::Info)
+        } else {
+            None
+        };
+        if flags & flag::FROM_FINDINGS == 0 {
+            return own;
+        }
+        let from_findings = self
+            .row(index)?
+            .summary
+            .findings
+            .iter()
+            .filter(|f| entities::finding_anomaly(f).is_some())
+            .map(|f| f.level)
+            .max();
+        own.max(from_findings)
+    }
+
+    /// The kinds of the row's anomalies, without writing messages.
+    pub fn anomaly_kinds(&self, row: RowId) -> impl Iterator<Item = AnomalyKind> + use<> {
+        let flags = self
+            .row_index(row)
+            .map_or(0, |index| self.anomalies.flags(index));
+        entities::kinds(flags)
+    }
+
+    /// How many rows have an anomaly.
+    pub fn anomalous_row_count(&self) -> usize {
+        self.anomalies.flagged().len()
+    }
+
+    /// The `n`th row with an anomaly, in arrival order (for a virtualised list).
+    pub fn anomalous_row(&self, n: usize) -> Option<RowId> {
+        let index = *self.anomalies.flagged().get(n)? as usize;
+        self.row(index).map(|view| view.id)
+    }
+
+    /// Every anomaly of the session, row by row in arrival order. Messages
+    /// are written as the iterator advances.
+    pub fn all_anomalies(&self) -> impl Iterator<Item = (RowId, Anomaly)> + '_ {
+        self.anomalies.flagged().iter().flat_map(move |&index| {
+            let id = self.row(index as usize).map(|view| view.id);
+            self.anomalies_at(index as usize)
+                .into_iter()
+                .filter_map(move |anomaly| Some((id?, anomaly)))
+        })
+    }
+
+    /// Rows flagged per kind of anomaly.
+    pub fn anomaly_counts(&self) -> AnomalyCounts {
+        self.anomalies.counts()
+    }
+
+    /// Every capture that carried exactly this capture's body, in arrival
+    /// order; just this one when it was delivered once.
+    pub fn deliveries(&self, capture_id: u64) -> Vec<&Capture> {
+        let Some(&pos) = self.capture_index.get(&capture_id) else {
+            return Vec::new();
+        };
+        match self.anomalies.group(pos) {
+            Some(group) => group
+                .iter()
+                .filter_map(|&p| self.captures.get(p as usize).map(Arc::as_ref))
+                .collect(),
+            None => self
+                .captures
+                .get(pos as usize)
+                .map(Arc::as_ref)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn anomalies_at(&self, index: usize) -> Vec<Anomaly> {
+        let flags = self.anomalies.flags(index);
+        if flags == 0 {
+            return Vec::new();
+        }
+        let (Some(view), Some(r)) = (self.row(index), self.rows.get(index)) else {
+            return Vec::new();
+        };
+        let event = view
+            .summary
+            .event
+            .as_ref()
+            .map_or("event", EventKind::as_str);
+        let what = match entity_key(view.summary) {
+            Some(key) => format!("{} {}", key.entity, key.id),
+            None => "this entity".to_owned(),
+        };
+        let plain = |kind, level, message| Anomaly {
+            kind,
+            level,
+            message,
+            pointer: None,
+            related: None,
+            delivery: None,
+        };
+        let mut out = Vec::new();
+        for kind in entities::kinds(flags) {
+            match kind {
+                AnomalyKind::NoCreationBefore => out.push(plain(
+                    kind,
+                    Level::Info,
+                    format!(
+                        "no creation of {what} earlier in the session: this {event} is its first \
+                         event here (the session may have started late)"
+                    ),
+                )),
+                AnomalyKind::AfterDelete => {
+                    let delete = self.entity_of(view.id).and_then(|entity| {
+                        let rows = entity.row_indices();
+                        let before = rows.partition_point(|&i| (i as usize) < index);
+                        rows[..before]
+                            .iter()
+                            .rev()
+                            .filter_map(|&i| self.row(i as usize))
+                            .find(|v| v.summary.event == Some(EventKind::Delete))
+                    });
+                    let when = delete
+                        .map(|d| format!(" at {}", clock(d.capture)))
+                        .unwrap_or_default();
+                    let mut anomaly = plain(
+                        kind,
+                        Level::Warning,
+                        format!("{event} of {what} after its delete{when}"),
+                    );
+                    anomaly.related = delete.map(|d| d.id);
+                    out.push(anomaly);
+                }
+                AnomalyKind::DuplicateDelivery => {
+                    let Some(group) = self.anomalies.group(r.capture) else {
+                        continue;
+                    };
+                    let number = group.partition_point(|&p| p < r.capture) + 1;
+                    let count = group.len();
+                    let mut times: Vec<String> = group
+                        .iter()
+                        .take(entities::TIMES_SHOWN)
+                        .filter_map(|&p| self.captures.get(p as usize))
+                        .map(|c| clock(c))
+                        .collect();
+                    if count > entities::TIMES_SHOWN {
+                        times.push(format!("… {} more", count - entities::TIMES_SHOWN));
+                    }
+                    let first = self.captures.get(group[0] as usize).map(|c| RowId {
+                        capture: c.id,
+                        row: r.row,
+                    });
+                    let mut anomaly = plain(
+                        kind,
+                        Level::Warning,
+                        format!(
+                            "the same body was delivered {count} times, this is delivery \
+                             {number}: {}",
+                            times.join(", ")
+                        ),
+                    );
+                    anomaly.related = first;
+                    anomaly.delivery = Some(Delivery {
+                        number: number as u32,
+                        count: count as u32,
+                    });
+                    out.push(anomaly);
+                }
+                AnomalyKind::WrongPath | AnomalyKind::TypeMismatch => {
+                    for finding in &view.summary.findings {
+                        if entities::finding_anomaly(finding) == Some(kind) {
+                            let mut anomaly = plain(kind, finding.level, finding.message.clone());
+                            anomaly.pointer = Some(finding.pointer.clone());
+                            out.push(anomaly);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn contains(&self, id: u64) -> bool {
@@ -165,6 +448,11 @@ impl Session {
     pub fn clear(&mut self) {
         *self = Self::default();
     }
+}
+
+/// A capture's time of arrival as `HH:MM:SS.mmm`, in its own offset.
+fn clock(capture: &Capture) -> String {
+    capture.received_at.format("%H:%M:%S%.3f").to_string()
 }
 
 /// The entity a row speaks of, when it names one.

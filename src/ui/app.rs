@@ -9,15 +9,16 @@ use crate::capture::Capture;
 use crate::cli::ListenArgs;
 use crate::ingest::{Ingest, ListenerState};
 use crate::listener::{ListenerConfig, Waker};
+use crate::session::filter::{Filter, FilteredRows};
 use crate::session::journal::{self, Journal};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
 
 use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
-use super::files::{ExportKind, FileWork, OpenMode, Outcome};
+use super::files::{ExportKind, ExportScope, FileWork, OpenMode, Outcome};
 use super::prompts::{self, Prompt};
 use super::settings::{SavedListener, Settings};
-use super::{detail, events_table, status_bar, theme, top_bar};
+use super::{detail, events_table, filter_bar, status_bar, theme, top_bar};
 
 /// How long one frame may spend moving captures into the session, so that
 /// drawing never starves under a burst.
@@ -42,7 +43,7 @@ pub enum Action {
     Open(Vec<PathBuf>),
     OpenAs(Vec<PathBuf>, OpenMode),
     OpenSample(usize),
-    PickExport(ExportKind),
+    PickExport(ExportKind, ExportScope),
     RestoreNewest,
     DiscardNewest,
     DismissPrompt,
@@ -105,6 +106,9 @@ pub struct App {
     prompt: Option<Prompt>,
     notice: Option<Notice>,
     selection: Option<RowId>,
+    /// The filter as the user edits it; `visible` follows it.
+    filter: Filter,
+    visible: FilteredRows,
     table: events_table::TableState,
     detail: detail::DetailState,
     top_bar: top_bar::TopBarState,
@@ -166,6 +170,8 @@ impl App {
             prompt,
             notice,
             selection: None,
+            filter: Filter::default(),
+            visible: FilteredRows::default(),
             table: events_table::TableState::default(),
             detail: detail::DetailState::default(),
             title: String::new(),
@@ -190,6 +196,51 @@ impl App {
 
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()
+    }
+
+    /// The rows the table shows.
+    pub fn visible(&self) -> &FilteredRows {
+        &self.visible
+    }
+
+    /// Sets the filter as if typed into the filter bar.
+    pub fn set_filter(&mut self, filter: Filter) {
+        self.filter = filter;
+        self.apply_filter();
+    }
+
+    /// Brings the shown rows in line with the filter; a selection the
+    /// filter hides is dropped.
+    fn apply_filter(&mut self) {
+        if self.filter != *self.visible.filter() {
+            self.visible.set_filter(self.filter.clone(), &self.session);
+        }
+        if let Some(id) = self.selection
+            && !self
+                .session
+                .row_index(id)
+                .is_some_and(|row| self.visible.contains(row))
+        {
+            self.selection = None;
+        }
+    }
+
+    /// The captures with at least one row the filter shows, in order.
+    fn shown_captures(&self) -> Vec<Arc<Capture>> {
+        let mut captures: Vec<Arc<Capture>> = Vec::new();
+        for row in self.visible.iter() {
+            if let Some(view) = self.session.row(row)
+                && captures.last().is_none_or(|c| c.id != view.capture.id)
+                && let Some(capture) = self
+                    .session
+                    .captures()
+                    .iter()
+                    .find(|c| c.id == view.capture.id)
+            {
+                captures.push(capture.clone());
+            }
+        }
+        captures
     }
 
     /// Whether file work (a dialog, reading or writing) is under way.
@@ -244,7 +295,7 @@ impl App {
                 self.open(paths, mode);
             }
             Action::OpenSample(index) => self.open_sample(index),
-            Action::PickExport(kind) => self.files.pick_export(kind),
+            Action::PickExport(kind, scope) => self.files.pick_export(kind, scope),
             Action::RestoreNewest => {
                 if let Some(Prompt::Restore(mut list)) = self.prompt.take()
                     && !list.is_empty()
@@ -288,8 +339,11 @@ impl App {
     fn finish(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Picked(paths) => self.request_open(paths),
-            Outcome::ExportTo(kind, path) => {
-                let captures = self.session.captures().to_vec();
+            Outcome::ExportTo(kind, scope, path) => {
+                let captures = match scope {
+                    ExportScope::All => self.session.captures().to_vec(),
+                    ExportScope::Shown => self.shown_captures(),
+                };
                 let origin = match self.ingest.state() {
                     ListenerState::Listening(listener) => {
                         format!("http://{}", listener.local_addr())
@@ -315,7 +369,13 @@ impl App {
                 let count = captures.len();
                 self.add_loaded(captures);
                 let names: Vec<String> = files.iter().map(|(p, _)| open::file_name(p)).collect();
-                let formats: Vec<String> = files.iter().map(|(_, f)| f.to_string()).collect();
+                let mut formats: Vec<String> = Vec::new();
+                for (_, format) in &files {
+                    let format = format.to_string();
+                    if !formats.contains(&format) {
+                        formats.push(format);
+                    }
+                }
                 for (path, _) in files {
                     self.settings.remember(path);
                 }
@@ -426,6 +486,7 @@ impl eframe::App for App {
         if self.ingest.drain_into(&mut self.session, DRAIN_BUDGET) {
             ctx.request_repaint();
         }
+        self.visible.update(&self.session);
         if self.session.row_count() != before || self.journal_measured.is_none() {
             self.measure_journals();
         }
@@ -456,6 +517,7 @@ impl eframe::App for App {
             .show(ui, |ui| {
                 let file_menu = top_bar::FileMenu {
                     busy: self.files.is_busy(),
+                    filtered: !self.filter.is_empty(),
                     recent: &self.settings.recent,
                 };
                 top_bar::show(
@@ -492,14 +554,23 @@ impl eframe::App for App {
                 )
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            filter_bar::show(
+                ui,
+                &mut self.filter,
+                self.visible.len(),
+                self.session.row_count(),
+            );
+            ui.add_space(4.0);
             events_table::show(
                 ui,
                 &self.session,
+                &self.visible,
                 self.selection,
                 &mut self.table,
                 &mut actions,
             )
         });
+        self.apply_filter();
         if let Some(prompt) = &self.prompt {
             prompts::show(ui.ctx(), prompt, &mut actions);
         }

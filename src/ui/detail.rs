@@ -4,13 +4,15 @@
 use egui::{RichText, Ui};
 
 use crate::capture::Capture;
-use crate::hs::{self, EntityType, Envelope, EventKind, candidate::Candidate};
+use crate::hs::{self, EntityType, Envelope, EventKind, Level, candidate::Candidate};
 use crate::session::{RowId, RowView, Session, entity_key};
 
 use super::app::Action;
 use super::candidate_pane;
 use super::delete_pane;
 use super::job_pane::{self, JobView};
+use super::json_tree;
+use super::problems;
 use super::raw_views;
 use super::theme::{self, level_color, palette};
 
@@ -18,6 +20,8 @@ use super::theme::{self, level_color, palette};
 enum Tab {
     #[default]
     Event,
+    Problems,
+    Tree,
     Raw,
     Pretty,
     Headers,
@@ -25,8 +29,10 @@ enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 5] = [
+    const ALL: [Tab; 7] = [
         Tab::Event,
+        Tab::Problems,
+        Tab::Tree,
         Tab::Raw,
         Tab::Pretty,
         Tab::Headers,
@@ -36,6 +42,8 @@ impl Tab {
     fn title(self) -> &'static str {
         match self {
             Tab::Event => "Event",
+            Tab::Problems => "Problems",
+            Tab::Tree => "Tree",
             Tab::Raw => "Raw body",
             Tab::Pretty => "Pretty JSON",
             Tab::Headers => "Headers",
@@ -47,6 +55,8 @@ impl Tab {
 #[derive(Default)]
 pub struct DetailState {
     tab: Tab,
+    /// A JSON pointer the tree is to open and scroll to.
+    reveal: Option<String>,
     /// What the selected row shows, derived once when the selection changes.
     shown: Option<Shown>,
 }
@@ -54,6 +64,7 @@ pub struct DetailState {
 struct Shown {
     id: RowId,
     typed: Typed,
+    body: Option<serde_json::Value>,
     pretty_body: Option<String>,
     pretty_response: String,
 }
@@ -84,9 +95,10 @@ impl Shown {
                 EntityType::Unknown(_) => Typed::Other(generic_fields(&e.data)),
             },
         };
-        let pretty_body = serde_json::from_slice::<serde_json::Value>(&capture.body)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok());
+        let body = serde_json::from_slice::<serde_json::Value>(&capture.body).ok();
+        let pretty_body = body
+            .as_ref()
+            .and_then(|v| serde_json::to_string_pretty(v).ok());
         let pretty_response = serde_json::from_str::<serde_json::Value>(capture.response_body())
             .ok()
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
@@ -94,6 +106,7 @@ impl Shown {
         Self {
             id: view.id,
             typed,
+            body,
             pretty_body,
             pretty_response,
         }
@@ -153,19 +166,38 @@ pub fn show(
     };
 
     ui.add_space(6.0);
-    header(ui, view);
+    if header(ui, view) {
+        state.tab = Tab::Problems;
+    }
     ui.add_space(4.0);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for tab in Tab::ALL {
-            ui.selectable_value(&mut state.tab, tab, tab.title());
+            let title = match tab {
+                Tab::Problems if !view.summary.findings.is_empty() => {
+                    format!("Problems ({})", view.summary.findings.len())
+                }
+                _ => tab.title().to_owned(),
+            };
+            ui.selectable_value(&mut state.tab, tab, title);
         }
     });
     ui.separator();
+    let tab = state.tab;
     egui::ScrollArea::vertical()
-        .id_salt(("detail", state.tab.title()))
+        .id_salt(("detail", tab.title()))
         .auto_shrink([false, false])
-        .show(ui, |ui| match state.tab {
+        .show(ui, |ui| match tab {
             Tab::Event => event_tab(ui, session, view, shown, actions),
+            Tab::Problems => {
+                if let Some(pointer) = problems::show(ui, &view.summary.findings) {
+                    state.reveal = Some(pointer);
+                    state.tab = Tab::Tree;
+                }
+            }
+            Tab::Tree => match &shown.body {
+                Some(body) => json_tree::show(ui, body, &mut state.reveal),
+                None => raw_views::pretty_json(ui, None),
+            },
             Tab::Raw => raw_views::raw_body(ui, view.capture),
             Tab::Pretty => raw_views::pretty_json(ui, shown.pretty_body.as_deref()),
             Tab::Headers => raw_views::headers(ui, view.capture),
@@ -173,7 +205,9 @@ pub fn show(
         });
 }
 
-fn header(ui: &mut Ui, view: RowView<'_>) {
+/// The row's identity and its worst problems; true when the user asks
+/// for all of them.
+fn header(ui: &mut Ui, view: RowView<'_>) -> bool {
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
         if let Some(event) = &view.summary.event {
@@ -195,7 +229,13 @@ fn header(ui: &mut Ui, view: RowView<'_>) {
         };
         ui.label(RichText::new(position).color(p.muted));
     });
-    for finding in &view.summary.findings {
+    let worst = view
+        .summary
+        .findings
+        .iter()
+        .filter(|f| f.level >= Level::Warning)
+        .take(3);
+    for finding in worst {
         ui.horizontal_wrapped(|ui| {
             ui.label(
                 RichText::new(finding.level.as_str())
@@ -203,16 +243,14 @@ fn header(ui: &mut Ui, view: RowView<'_>) {
                     .color(level_color(&p, finding.level)),
             );
             ui.label(&finding.message);
-            if !finding.pointer.is_empty() {
-                ui.label(
-                    RichText::new(&finding.pointer)
-                        .monospace()
-                        .small()
-                        .color(p.muted),
-                );
-            }
         });
     }
+    let count = view.summary.findings.len();
+    count > 0
+        && ui
+            .link(format!("All problems ({count})"))
+            .on_hover_text("Each with where it is in the body")
+            .clicked()
 }
 
 fn event_tab(

@@ -7,6 +7,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::cli::format_size;
 use crate::hs::Level;
+use crate::session::filter::FilteredRows;
 use crate::session::{RowId, Session};
 
 use super::app::Action;
@@ -35,9 +36,11 @@ impl TableState {
     }
 }
 
+/// Draws the rows `visible` shows, a virtualised list over the session.
 pub fn show(
     ui: &mut Ui,
     session: &Session,
+    visible: &FilteredRows,
     selection: Option<RowId>,
     state: &mut TableState,
     actions: &mut Vec<Action>,
@@ -46,7 +49,14 @@ pub fn show(
         waiting(ui);
         return;
     }
-    keyboard_navigation(ui, session, selection, actions);
+    if visible.is_empty() {
+        ui.vertical_centered(|ui| {
+            ui.add_space(40.0);
+            ui.label(RichText::new("No event matches the filter").color(palette(ui).muted));
+        });
+        return;
+    }
+    keyboard_navigation(ui, session, visible, selection, actions);
 
     let p = palette(ui);
     // A click anywhere on a row selects it, so cells must not take clicks
@@ -67,7 +77,8 @@ pub fn show(
         .column(Column::remainder().at_least(100.0).clip(true))
         .column(Column::initial(66.0).clip(true))
         .column(Column::initial(62.0).clip(true));
-    if let Some(index) = state.reveal.take().and_then(|id| session.row_index(id)) {
+    let position = |id: RowId| visible.position(session.row_index(id)?);
+    if let Some(index) = state.reveal.take().and_then(position) {
         table = table.scroll_to_row(index, None);
     }
     table
@@ -79,8 +90,8 @@ pub fn show(
             }
         })
         .body(|body| {
-            body.rows(theme::ROW_HEIGHT, session.row_count(), |mut row| {
-                let Some(view) = session.row(row.index()) else {
+            body.rows(theme::ROW_HEIGHT, visible.len(), |mut row| {
+                let Some(view) = visible.row_index(row.index()).and_then(|i| session.row(i)) else {
                     return;
                 };
                 let (capture, summary) = (view.capture, view.summary);
@@ -170,25 +181,26 @@ fn waiting(ui: &mut Ui) {
 fn keyboard_navigation(
     ui: &Ui,
     session: &Session,
+    visible: &FilteredRows,
     selection: Option<RowId>,
     actions: &mut Vec<Action>,
 ) {
-    if ui.ctx().egui_wants_keyboard_input() {
+    if ui.ctx().egui_wants_keyboard_input() || visible.is_empty() {
         return;
     }
     let (down, up) = ui.input(|i| (i.key_pressed(Key::ArrowDown), i.key_pressed(Key::ArrowUp)));
     if !down && !up {
         return;
     }
-    let last = session.row_count().saturating_sub(1);
-    let current = selection.and_then(|id| session.row_index(id));
+    let last = visible.len() - 1;
+    let current = selection.and_then(|id| visible.position(session.row_index(id)?));
     let next = match (current, down) {
         (None, true) => 0,
         (None, false) => last,
         (Some(i), true) => (i + 1).min(last),
         (Some(i), false) => i.saturating_sub(1),
     };
-    if let Some(view) = session.row(next) {
+    if let Some(view) = visible.row_index(next).and_then(|i| session.row(i)) {
         actions.push(Action::Show(view.id));
     }
 }

@@ -7,15 +7,17 @@ use egui::{Key, KeyboardShortcut, Modifiers, Ui};
 use crate::session::open::SAMPLES;
 
 use super::app::Action;
-use super::files::ExportKind;
+use super::files::{ExportKind, ExportScope};
 
 pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 pub const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 
+/// `filtered`: a filter hides some rows, so "shown" exports make sense.
 pub fn show(
     ui: &mut Ui,
     busy: bool,
     has_captures: bool,
+    filtered: bool,
     recent: &[PathBuf],
     actions: &mut Vec<Action>,
 ) {
@@ -48,13 +50,27 @@ pub fn show(
         ui.separator();
         let export = egui::Button::new("Export session…").shortcut_text(shortcut(&EXPORT));
         if ui.add_enabled(!busy && has_captures, export).clicked() {
-            actions.push(Action::PickExport(ExportKind::Session));
+            actions.push(Action::PickExport(ExportKind::Session, ExportScope::All));
         }
         if ui
             .add_enabled(!busy && has_captures, egui::Button::new("Export HAR…"))
             .clicked()
         {
-            actions.push(Action::PickExport(ExportKind::Har));
+            actions.push(Action::PickExport(ExportKind::Har, ExportScope::All));
+        }
+        let shown = !busy && has_captures && filtered;
+        if ui
+            .add_enabled(shown, egui::Button::new("Export shown events…"))
+            .on_hover_text("Only the requests with an event the filter shows")
+            .clicked()
+        {
+            actions.push(Action::PickExport(ExportKind::Session, ExportScope::Shown));
+        }
+        if ui
+            .add_enabled(shown, egui::Button::new("Export shown events as HAR…"))
+            .clicked()
+        {
+            actions.push(Action::PickExport(ExportKind::Har, ExportScope::Shown));
         }
     });
     if !busy {
@@ -62,7 +78,7 @@ pub fn show(
             actions.push(Action::PickFiles);
         }
         if has_captures && ui.input_mut(|i| i.consume_shortcut(&EXPORT)) {
-            actions.push(Action::PickExport(ExportKind::Session));
+            actions.push(Action::PickExport(ExportKind::Session, ExportScope::All));
         }
     }
 }

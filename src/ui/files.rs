@@ -34,10 +34,18 @@ pub enum ExportKind {
     Har,
 }
 
+/// Which captures an export holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportScope {
+    All,
+    /// Those with a row the current filter shows.
+    Shown,
+}
+
 /// What finished work hands back to the app.
 pub enum Outcome {
     Picked(Vec<PathBuf>),
-    ExportTo(ExportKind, PathBuf),
+    ExportTo(ExportKind, ExportScope, PathBuf),
     Opened {
         mode: OpenMode,
         files: Vec<(PathBuf, Format)>,
@@ -84,7 +92,7 @@ impl FileWork {
         });
     }
 
-    pub fn pick_export(&mut self, kind: ExportKind) {
+    pub fn pick_export(&mut self, kind: ExportKind, scope: ExportScope) {
         let dialogs = self.dialogs.clone();
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
         let (title, name, extension) = match kind {
@@ -92,7 +100,7 @@ impl FileWork {
             ExportKind::Har => ("Export HAR", format!("hookscope-{stamp}.har"), "har"),
         };
         self.dialog(move || match dialogs.save_file(title, &name, extension) {
-            Some(path) => Outcome::ExportTo(kind, path),
+            Some(path) => Outcome::ExportTo(kind, scope, path),
             None => Outcome::Cancelled,
         });
     }

@@ -64,6 +64,7 @@ impl TopBarState {
 /// What the File menu needs to know.
 pub struct FileMenu<'a> {
     pub busy: bool,
+    pub filtered: bool,
     pub recent: &'a [PathBuf],
 }
 
@@ -87,6 +88,7 @@ pub fn show(
             ui,
             file_menu.busy,
             !session.is_empty(),
+            file_menu.filtered,
             file_menu.recent,
             actions,
         );

@@ -1,0 +1,187 @@
+//! Search and filters over a session of 100,000 events (the spec samples,
+//! mixed): time to apply a new search or filter, and to follow one new row.
+//! Prints figures against the 50 ms target; asserts nothing about speed.
+//!
+//! cargo bench --bench filter
+
+use std::time::{Duration, Instant};
+
+use hookscope::capture::{Capture, Routes, Status, Summary, received_now};
+use hookscope::session::Session;
+use hookscope::session::filter::{EventClass, Filter, FilteredRows, KindSet};
+use hookscope::session::open::SAMPLES;
+
+const EVENTS: usize = 100_000;
+const TARGET_MS: f64 = 50.0;
+const ROUNDS: usize = 7;
+
+fn template(name: &str, body: &str) -> Capture {
+    let url = if name.starts_with("job") {
+        "/job"
+    } else {
+        "/candidate"
+    };
+    Capture {
+        id: 0,
+        received_at: received_now(),
+        remote_addr: "127.0.0.1:50000".to_owned(),
+        method: "POST".to_owned(),
+        url: url.to_owned(),
+        headers: vec![
+            ("Host".to_owned(), "127.0.0.1:8090".to_owned()),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+        ],
+        body: body.as_bytes().to_vec(),
+        response_status: 200,
+        summary: Summary::of_request("POST", url, body.as_bytes(), &Routes::default()),
+    }
+}
+
+/// Median and best of `ROUNDS` runs of `f`, each on fresh state from `setup`.
+fn time<S>(mut setup: impl FnMut() -> S, mut f: impl FnMut(&mut S)) -> (Duration, Duration) {
+    let mut runs: Vec<Duration> = (0..ROUNDS)
+        .map(|_| {
+            let mut state = setup();
+            let started = Instant::now();
+            f(&mut state);
+            started.elapsed()
+        })
+        .collect();
+    runs.sort();
+    (runs[ROUNDS / 2], runs[0])
+}
+
+fn report(what: &str, shown: usize, (median, best): (Duration, Duration)) {
+    let ms = median.as_secs_f64() * 1000.0;
+    println!(
+        "{what:<44} {shown:>7} shown | median {ms:>9.4} ms (best {:>9.4}) | {:>6.3}x the {TARGET_MS} ms target",
+        best.as_secs_f64() * 1000.0,
+        ms / TARGET_MS,
+    );
+}
+
+fn main() {
+    let templates: Vec<Capture> = SAMPLES.iter().map(|(n, b)| template(n, b)).collect();
+    let mut session = Session::new();
+    let mut body_bytes = 0usize;
+    for i in 0..EVENTS {
+        let mut capture = templates[i % templates.len()].clone();
+        capture.id = i as u64 + 1;
+        body_bytes += capture.body.len();
+        session.push(capture);
+    }
+    println!(
+        "{} events, {} MiB of bodies, {} threads available",
+        session.row_count(),
+        body_bytes >> 20,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    if std::env::var_os("DIAG").is_some() {
+        let mut rows = FilteredRows::default();
+        for i in 0..30 {
+            let t = Instant::now();
+            rows.set_filter(
+                Filter::search(if i % 2 == 0 { "Zwölfkampf" } else { "" }),
+                &session,
+            );
+            if i % 2 == 0 {
+                println!("DIAG {:?}", t.elapsed());
+            }
+        }
+        let f = Filter::search("Zwölfkampf");
+        for _ in 0..5 {
+            let t = Instant::now();
+            let n = (0..session.row_count())
+                .filter(|&i| f.matches(session.row(i).unwrap()))
+                .count();
+            println!("DIAG serial matches {n} {:?}", t.elapsed());
+        }
+        return;
+    }
+    let searches = [
+        (
+            "new search: a word in some bodies (Maxime)",
+            Filter::search("Maxime"),
+        ),
+        (
+            "new search: a word in no body",
+            Filter::search("Zwölfkampf"),
+        ),
+        ("new search: an id (126751)", Filter::search("126751")),
+        ("new search: an email", Filter::search("[email protected]")),
+        (
+            "toggles only: updates",
+            Filter {
+                events: KindSet::only(EventClass::Update),
+                ..Filter::default()
+            },
+        ),
+        (
+            "toggles only: warnings and errors",
+            Filter {
+                statuses: [Status::Warning, Status::Error].into_iter().collect(),
+                ..Filter::default()
+            },
+        ),
+        (
+            "search and toggle: \"spont\", updates",
+            Filter {
+                text: "spont".to_owned(),
+                events: KindSet::only(EventClass::Update),
+                ..Filter::default()
+            },
+        ),
+    ];
+    let mut all = FilteredRows::default();
+    all.update(&session);
+    for (what, filter) in &searches {
+        let mut shown = 0;
+        let timing = time(
+            || {
+                let mut rows = FilteredRows::default();
+                rows.update(&session);
+                rows
+            },
+            |rows| {
+                rows.set_filter(filter.clone(), &session);
+                shown = rows.len();
+            },
+        );
+        report(what, shown, timing);
+    }
+
+    // Typing one more letter: only the rows shown now are looked at again.
+    let mut shown = 0;
+    let timing = time(
+        || {
+            let mut rows = FilteredRows::new(Filter::search("Maxim"));
+            rows.update(&session);
+            rows
+        },
+        |rows| {
+            rows.set_filter(Filter::search("Maxime"), &session);
+            shown = rows.len();
+        },
+    );
+    report("narrowing: Maxim -> Maxime", shown, timing);
+
+    // One new row arrives while a search is shown.
+    let mut rows = FilteredRows::new(Filter::search("Maxime"));
+    rows.update(&session);
+    let mut runs = Vec::new();
+    for i in 0..ROUNDS {
+        let mut capture = templates[(EVENTS + i) % templates.len()].clone();
+        capture.id = (EVENTS + i) as u64 + 1;
+        session.push(capture);
+        let started = Instant::now();
+        rows.update(&session);
+        runs.push(started.elapsed());
+    }
+    runs.sort();
+    report(
+        "update: one new row, search shown",
+        rows.len(),
+        (runs[ROUNDS / 2], runs[0]),
+    );
+}
