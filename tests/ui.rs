@@ -414,3 +414,48 @@ fn searching_the_table_shows_n_of_m_and_keeps_a_visible_selection() {
     harness.get_by_label("3 events");
     assert_eq!(harness.state().visible().len(), 3);
 }
+
+#[test]
+fn selecting_an_update_shows_what_changed_since_the_previous_version() {
+    let mut harness = harness();
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    let update = include_str!("../assets/samples/job_update.json")
+        .replace("Candidature Spontanée", "Commercial terrain")
+        .replace("\"job_regions\": []", "\"job_regions\": [\"Bretagne\"]");
+    harness.state_mut().feed(capture("/job", &update));
+    harness.run();
+
+    harness.get_by_label("Commercial terrain").click();
+    harness.run();
+    harness.get_by_label("Changes").click();
+    harness.run();
+
+    harness.get_by_label("1 changed, 1 added, 0 removed");
+    harness.get_by_label("/job_title");
+    harness.get_by_label("\"Candidature Spontanée\"");
+    harness.get_by_label("\"Commercial terrain\"");
+    harness.get_by_label("/job_regions/0");
+    harness.get_by_label_contains("Compared with the creation of");
+
+    // The creation itself compares against nothing.
+    harness.get_by_label("Candidature Spontanée").click();
+    harness.run();
+    harness.get_by_label_contains("A creation compares against nothing");
+}
+
+#[test]
+fn a_problem_in_the_list_opens_that_spot_in_the_tree() {
+    let mut harness = harness();
+    let broken = include_str!("../assets/samples/job_update.json")
+        .replace("\"2019-07-19T16:57:17+0200\"", "\"yesterday\"");
+    harness.state_mut().feed(capture("/job", &broken));
+    harness.run();
+    harness.get_by_label("Candidature Spontanée").click();
+    harness.run();
+    harness.get_by_label_contains("Problems (").click();
+    harness.run();
+    harness.get_by_label("/0/data/job_published_at").click();
+    harness.run();
+    // The tree shows the value, and its row is highlighted in view.
+    harness.get_by_label("\"yesterday\"");
+}

@@ -9,6 +9,7 @@ use crate::session::{RowId, RowView, Session, entity_key};
 
 use super::app::Action;
 use super::candidate_pane;
+use super::changes;
 use super::delete_pane;
 use super::job_pane::{self, JobView};
 use super::json_tree;
@@ -20,6 +21,7 @@ use super::theme::{self, level_color, palette};
 enum Tab {
     #[default]
     Event,
+    Changes,
     Problems,
     Tree,
     Raw,
@@ -29,8 +31,9 @@ enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 7] = [
+    const ALL: [Tab; 8] = [
         Tab::Event,
+        Tab::Changes,
         Tab::Problems,
         Tab::Tree,
         Tab::Raw,
@@ -42,6 +45,7 @@ impl Tab {
     fn title(self) -> &'static str {
         match self {
             Tab::Event => "Event",
+            Tab::Changes => "Changes",
             Tab::Problems => "Problems",
             Tab::Tree => "Tree",
             Tab::Raw => "Raw body",
@@ -57,6 +61,7 @@ pub struct DetailState {
     tab: Tab,
     /// A JSON pointer the tree is to open and scroll to.
     reveal: Option<String>,
+    changes: changes::ChangesState,
     /// What the selected row shows, derived once when the selection changes.
     shown: Option<Shown>,
 }
@@ -160,6 +165,7 @@ pub fn show(
     };
     if state.shown.as_ref().is_none_or(|s| s.id != view.id) {
         state.shown = Some(Shown::new(view));
+        state.changes.selection_changed();
     }
     let Some(shown) = &state.shown else {
         return;
@@ -172,10 +178,9 @@ pub fn show(
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         for tab in Tab::ALL {
+            let problems = view.summary.findings.len() + session.anomaly_kinds(view.id).count();
             let title = match tab {
-                Tab::Problems if !view.summary.findings.is_empty() => {
-                    format!("Problems ({})", view.summary.findings.len())
-                }
+                Tab::Problems if problems > 0 => format!("Problems ({problems})"),
                 _ => tab.title().to_owned(),
             };
             ui.selectable_value(&mut state.tab, tab, title);
@@ -188,10 +193,16 @@ pub fn show(
         .auto_shrink([false, false])
         .show(ui, |ui| match tab {
             Tab::Event => event_tab(ui, session, view, shown, actions),
+            Tab::Changes => changes::show(ui, session, view, &mut state.changes),
             Tab::Problems => {
-                if let Some(pointer) = problems::show(ui, &view.summary.findings) {
-                    state.reveal = Some(pointer);
-                    state.tab = Tab::Tree;
+                let anomalies = session.anomalies(view.id);
+                match problems::show(ui, &view.summary.findings, &anomalies) {
+                    Some(problems::Goto::Pointer(pointer)) => {
+                        state.reveal = Some(pointer);
+                        state.tab = Tab::Tree;
+                    }
+                    Some(problems::Goto::Row(row)) => actions.push(Action::Show(row)),
+                    None => {}
                 }
             }
             Tab::Tree => match &shown.body {

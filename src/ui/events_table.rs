@@ -13,7 +13,7 @@ use crate::session::{RowId, Session};
 use super::app::Action;
 use super::theme::{self, palette};
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "Time",
     "Path",
     "Event",
@@ -21,6 +21,7 @@ const COLUMNS: [&str; 8] = [
     "Entity id",
     "Title / name",
     "Status",
+    "Anomaly",
     "Size",
 ];
 
@@ -76,6 +77,7 @@ pub fn show(
         .column(Column::initial(92.0).clip(true))
         .column(Column::remainder().at_least(100.0).clip(true))
         .column(Column::initial(66.0).clip(true))
+        .column(Column::initial(104.0).clip(true))
         .column(Column::initial(62.0).clip(true));
     let position = |id: RowId| visible.position(session.row_index(id)?);
     if let Some(index) = state.reveal.take().and_then(position) {
@@ -147,6 +149,7 @@ pub fn show(
                 row.col(|ui| {
                     theme::status_badge(ui, summary.status());
                 });
+                row.col(|ui| anomaly_flag(ui, session, view.id));
                 row.col(|ui| {
                     ui.label(RichText::new(format_size(capture.body.len() as u64)).color(p.muted));
                 });
@@ -154,6 +157,23 @@ pub fn show(
                     actions.push(Action::Select(view.id));
                 }
             });
+        });
+}
+
+/// The row's first anomaly, in its level's colour; hover lists them all.
+fn anomaly_flag(ui: &mut Ui, session: &Session, id: RowId) {
+    let Some(level) = session.anomaly_level(id) else {
+        return;
+    };
+    let Some(kind) = session.anomaly_kinds(id).next() else {
+        return;
+    };
+    let color = theme::level_color(&palette(ui), level);
+    ui.label(RichText::new(kind.as_str()).small().color(color))
+        .on_hover_ui(|ui| {
+            for anomaly in session.anomalies(id) {
+                ui.label(format!("{}: {}", anomaly.level, anomaly.message));
+            }
         });
 }
 

@@ -2,6 +2,7 @@
 
 mod app;
 mod candidate_pane;
+mod changes;
 mod delete_pane;
 mod detail;
 pub mod dialogs;
