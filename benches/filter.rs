@@ -77,28 +77,6 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
-    if std::env::var_os("DIAG").is_some() {
-        let mut rows = FilteredRows::default();
-        for i in 0..30 {
-            let t = Instant::now();
-            rows.set_filter(
-                Filter::search(if i % 2 == 0 { "Zwölfkampf" } else { "" }),
-                &session,
-            );
-            if i % 2 == 0 {
-                println!("DIAG {:?}", t.elapsed());
-            }
-        }
-        let f = Filter::search("Zwölfkampf");
-        for _ in 0..5 {
-            let t = Instant::now();
-            let n = (0..session.row_count())
-                .filter(|&i| f.matches(session.row(i).unwrap()))
-                .count();
-            println!("DIAG serial matches {n} {:?}", t.elapsed());
-        }
-        return;
-    }
     let searches = [
         (
             "new search: a word in some bodies (Maxime)",

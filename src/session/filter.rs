@@ -5,12 +5,17 @@
 //! title or name, then the body as received (where job references, emails and
 //! everything else are). Folding is byte-wise: ASCII letters, the Latin-1
 //! letters French uses (`é`/`É`, `à`/`À`, `ç`/`Ç`…) and `œ`/`Œ` match either
-//! case; any other character, and every byte of a non-UTF-8 body, must match
-//! exactly. Bodies are searched as bytes: `\u00e9` or `\/` escapes in a body
-//! are not decoded (titles and names are, since they come from the summary).
+//! case; other characters match exactly (an accent is never dropped). A body
+//! that is not UTF-8 is searched the same way, byte by byte. Bodies are not
+//! decoded: a `\u00e9` or `\/` escape in a body does not match `é` or `/`
+//! (titles and names do, since they come from the summary).
 //!
 //! A body with several events matches per event: a hit inside the third
 //! element of the array shows the third row only.
+//!
+//! Speed: toggles are checked first; bodies are scanned with AVX2 where the
+//! CPU has it (three rare needle bytes, 32 positions at a time), rows are
+//! prefetched ahead of the scan, and a big search is split across threads.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -481,6 +486,7 @@ struct Needle {
     fold: Box<[u8]>,
     /// Positions checked by the prefilter, rarest first.
     probes: [usize; 3],
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     avx2: bool,
 }
 
@@ -683,7 +689,6 @@ fn probes(bytes: &[u8]) -> [usize; 3] {
 const PARALLEL_ROWS: usize = 2048;
 
 /// The rows a filter shows, in session order, kept up to date as rows arrive.
-#[derive(Debug)]
 pub struct FilteredRows {
     filter: Filter,
     matcher: Matcher,
@@ -694,6 +699,16 @@ pub struct FilteredRows {
     seen: usize,
     /// The last row looked at, to notice a session cleared and refilled.
     last: Option<(RowId, usize)>,
+}
+
+impl fmt::Debug for FilteredRows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilteredRows")
+            .field("filter", &self.filter)
+            .field("shown", &self.len())
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for FilteredRows {
@@ -908,35 +923,48 @@ fn scan(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32> {
 }
 
 fn scan_one(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32> {
-    // Rows are far apart in memory (capture, summary, strings, body): ask
-    // for them a few rows ahead, in three steps as each pointer arrives.
-    const FAR: usize = 16;
-    const MID: usize = 8;
-    const NEAR: usize = 4;
+    // Rows are far apart in memory (capture, summary, strings, body) and
+    // bodies do not follow each other, so the hardware does not see a
+    // stream: ask for each row a few rows ahead, in steps as pointers arrive.
+    const CAPTURE_AHEAD: usize = 16;
+    const SUMMARY_AHEAD: usize = 8;
+    const STRINGS_AHEAD: usize = 4;
+    const BODY_AHEAD: usize = 2;
+    /// The head of a body; the hardware follows the rest on its own.
+    const BODY_HEAD: usize = 8192;
     let text = matcher.needle.is_some();
     let status = !matcher.statuses.is_all();
     let mut cache = BodyCache::default();
     let mut rows = Vec::new();
     for k in 0..source.len() {
-        if let Some(r) = source.get(k + FAR) {
+        if let Some(r) = source.get(k + CAPTURE_AHEAD) {
             session.prefetch_capture(r);
         }
-        if let Some(view) = source.get(k + MID).and_then(|r| session.row(r)) {
+        if let Some(view) = source.get(k + SUMMARY_AHEAD).and_then(|r| session.row(r)) {
             prefetch(std::ptr::from_ref(view.summary).cast());
-            if text {
-                prefetch(view.capture.body.as_ptr());
-            }
         }
-        if let Some(view) = source.get(k + NEAR).and_then(|r| session.row(r)) {
+        if let Some(view) = source.get(k + STRINGS_AHEAD).and_then(|r| session.row(r)) {
             if text {
                 prefetch(view.summary.label.as_ptr());
                 if let Some(id) = &view.summary.entity_id {
                     prefetch(id.as_ptr());
                 }
-                prefetch(view.capture.body.as_ptr().wrapping_add(64));
             }
             if status {
                 prefetch(view.summary.findings.as_ptr().cast());
+            }
+        }
+        if text
+            && let Some(view) = source.get(k + BODY_AHEAD).and_then(|r| session.row(r))
+            && matcher.groups_match(view)
+            && source
+                .get(k + BODY_AHEAD - 1)
+                .and_then(|r| session.row(r))
+                .is_none_or(|prev| !std::ptr::eq(prev.capture, view.capture))
+        {
+            let body = &view.capture.body;
+            for line in (0..body.len().min(BODY_HEAD)).step_by(64) {
+                prefetch(body.as_ptr().wrapping_add(line));
             }
         }
         if let Some(index) = source.get(k)
@@ -949,14 +977,15 @@ fn scan_one(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32
     rows
 }
 
-/// A hint that `p` will be read soon; never faults, whatever `p` is.
+/// A hint that `p` will be read soon (into L2: into L1 costs more than it
+/// gives when whole bodies are asked for); never faults, whatever `p` is.
 #[inline(always)]
 fn prefetch(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it reads nothing and cannot fault.
     unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<{ _MM_HINT_T0 }>(p.cast());
+        use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
+        _mm_prefetch::<{ _MM_HINT_T1 }>(p.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
