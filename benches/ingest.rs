@@ -34,7 +34,11 @@ fn main() {
     let mut session = Session::new();
     for i in 0..BACKGROUND {
         let (name, body) = SAMPLES[i % SAMPLES.len()];
-        let url = if name.starts_with("job") { "/job" } else { "/candidate" };
+        let url = if name.starts_with("job") {
+            "/job"
+        } else {
+            "/candidate"
+        };
         session.push(capture(i as u64 + 1, url, body.as_bytes(), &routes));
     }
     let mut visible = FilteredRows::new(Filter::search("vanessa"));
@@ -43,7 +47,11 @@ fn main() {
     // A spec candidate, each time a new entity (so that nothing is a duplicate).
     let candidate = SAMPLES[3].1;
     let bodies: Vec<Vec<u8>> = (0..MEASURED)
-        .map(|i| candidate.replace("1234567876", &(2_000_000_000 + i).to_string()).into_bytes())
+        .map(|i| {
+            candidate
+                .replace("1234567876", &(2_000_000_000 + i).to_string())
+                .into_bytes()
+        })
         .collect();
 
     let started = Instant::now();
@@ -59,7 +67,12 @@ fn main() {
         .enumerate()
         .map(|(i, (body, summary))| Capture {
             summary,
-            ..capture((BACKGROUND + i) as u64 + 1, "/candidate", &body, &Routes::default())
+            ..capture(
+                (BACKGROUND + i) as u64 + 1,
+                "/candidate",
+                &body,
+                &Routes::default(),
+            )
         })
         .collect();
     let started = Instant::now();
@@ -70,7 +83,13 @@ fn main() {
     let add = started.elapsed().as_secs_f64() * 1e3 / MEASURED as f64;
 
     println!("one more spec candidate in a session of {BACKGROUND} events:");
-    println!("  summarise and check (parse, summary, conformance): {summarise:.4} ms   (target 0.2 ms: {:.0}% of it)", summarise / 0.2 * 100.0);
+    println!(
+        "  summarise and check (parse, summary, conformance): {summarise:.4} ms   (target 0.2 ms: {:.0}% of it)",
+        summarise / 0.2 * 100.0
+    );
     println!("  add to the session and a live search:              {add:.4} ms");
-    println!("  in all:                                            {:.4} ms", summarise + add);
+    println!(
+        "  in all:                                            {:.4} ms",
+        summarise + add
+    );
 }

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod har;
 pub mod journal;
 pub mod open;
+pub mod overview;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -18,7 +18,9 @@ use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
 use super::files::{ExportKind, ExportScope, FileWork, OpenMode, Outcome};
 use super::prompts::{self, Prompt};
 use super::settings::{SavedListener, Settings};
-use super::{detail, events_table, filter_bar, status_bar, theme, top_bar};
+use super::{
+    detail, entities_view, events_table, filter_bar, overview_view, status_bar, theme, top_bar,
+};
 
 /// How long one frame may spend moving captures into the session, so that
 /// drawing never starves under a burst.
@@ -88,6 +90,27 @@ impl Startup {
     }
 }
 
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    #[default]
+    Events,
+    Entities,
+    Overview,
+}
+
+impl View {
+    const ALL: [View; 3] = [View::Events, View::Entities, View::Overview];
+
+    fn title(self) -> &'static str {
+        match self {
+            View::Events => "Events",
+            View::Entities => "Entities",
+            View::Overview => "Overview",
+        }
+    }
+}
+
 /// A message under the top bar until dismissed or replaced.
 pub struct Notice {
     pub text: String,
@@ -101,6 +124,8 @@ pub struct App {
     data_dir: Option<PathBuf>,
     journal_bytes: u64,
     journal_measured: Option<Instant>,
+    /// Captures arrived since the journals were last measured.
+    journal_stale: bool,
     settings: Settings,
     files: FileWork,
     prompt: Option<Prompt>,
@@ -109,6 +134,9 @@ pub struct App {
     /// The filter as the user edits it; `visible` follows it.
     filter: Filter,
     visible: FilteredRows,
+    view: View,
+    entities: entities_view::EntitiesState,
+    overview: overview_view::OverviewState,
     table: events_table::TableState,
     detail: detail::DetailState,
     top_bar: top_bar::TopBarState,
@@ -165,6 +193,7 @@ impl App {
             data_dir: startup.data_dir,
             journal_bytes: 0,
             journal_measured: None,
+            journal_stale: true,
             settings,
             files: FileWork::new(startup.dialogs, waker),
             prompt,
@@ -172,6 +201,9 @@ impl App {
             selection: None,
             filter: Filter::default(),
             visible: FilteredRows::default(),
+            view: View::default(),
+            entities: entities_view::EntitiesState::default(),
+            overview: overview_view::OverviewState::default(),
             table: events_table::TableState::default(),
             detail: detail::DetailState::default(),
             title: String::new(),
@@ -188,6 +220,10 @@ impl App {
 
     pub fn selection(&self) -> Option<RowId> {
         self.selection
+    }
+
+    pub fn view(&self) -> View {
+        self.view
     }
 
     pub fn listener_state(&self) -> ListenerState<'_> {
@@ -275,6 +311,15 @@ impl App {
         match action {
             Action::Select(id) => self.selection = Some(id),
             Action::Show(id) => {
+                // A row the filter hides is shown by showing everything.
+                if !self
+                    .session
+                    .row_index(id)
+                    .is_some_and(|row| self.visible.contains(row))
+                {
+                    self.filter = Filter::default();
+                }
+                self.view = View::Events;
                 self.selection = Some(id);
                 self.table.reveal(id);
             }
@@ -287,6 +332,7 @@ impl App {
             Action::ClearSession => {
                 self.session.clear();
                 self.selection = None;
+                self.entities.clear();
             }
             Action::PickFiles => self.files.pick_files(),
             Action::Open(paths) => self.request_open(paths),
@@ -441,18 +487,24 @@ impl App {
         }
     }
 
-    fn measure_journals(&mut self) {
+    /// Measures the journals' disk use once captures have arrived since the
+    /// last time, at most every `JOURNAL_SIZE_EVERY`.
+    fn measure_journals(&mut self, ctx: &egui::Context) {
         let Some(dir) = &self.data_dir else {
             return;
         };
-        if self
-            .journal_measured
-            .is_some_and(|at| at.elapsed() < JOURNAL_SIZE_EVERY)
+        if !self.journal_stale {
+            return;
+        }
+        if let Some(at) = self.journal_measured
+            && at.elapsed() < JOURNAL_SIZE_EVERY
         {
+            ctx.request_repaint_after(JOURNAL_SIZE_EVERY - at.elapsed());
             return;
         }
         self.journal_bytes = journal::disk_usage(dir);
         self.journal_measured = Some(Instant::now());
+        self.journal_stale = false;
     }
 
     fn window_title(&self) -> String {
@@ -487,9 +539,8 @@ impl eframe::App for App {
             ctx.request_repaint();
         }
         self.visible.update(&self.session);
-        if self.session.row_count() != before || self.journal_measured.is_none() {
-            self.measure_journals();
-        }
+        self.journal_stale |= self.session.row_count() != before;
+        self.measure_journals(ctx);
         if let Some(outcome) = self.files.poll() {
             self.finish(outcome);
         }
@@ -542,33 +593,50 @@ impl eframe::App for App {
         });
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size(500.0)
+            .default_size(460.0)
             .size_range(320.0..=1400.0)
-            .show(ui, |ui| {
-                detail::show(
+            .show(ui, |ui| match (self.view, self.entities.selected()) {
+                (View::Entities, Some(key)) => {
+                    entities_view::history(ui, &self.session, key, &mut actions)
+                }
+                _ => detail::show(
                     ui,
                     &self.session,
                     self.selection,
                     &mut self.detail,
                     &mut actions,
-                )
+                ),
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            filter_bar::show(
-                ui,
-                &mut self.filter,
-                self.visible.len(),
-                self.session.row_count(),
-            );
-            ui.add_space(4.0);
-            events_table::show(
-                ui,
-                &self.session,
-                &self.visible,
-                self.selection,
-                &mut self.table,
-                &mut actions,
-            )
+            ui.horizontal(|ui| {
+                for view in View::ALL {
+                    ui.selectable_value(&mut self.view, view, view.title());
+                }
+            });
+            ui.separator();
+            match self.view {
+                View::Events => {
+                    filter_bar::show(
+                        ui,
+                        &mut self.filter,
+                        self.visible.len(),
+                        self.session.row_count(),
+                    );
+                    ui.add_space(4.0);
+                    events_table::show(
+                        ui,
+                        &self.session,
+                        &self.visible,
+                        self.selection,
+                        &mut self.table,
+                        &mut actions,
+                    )
+                }
+                View::Entities => entities_view::show(ui, &self.session, &mut self.entities),
+                View::Overview => {
+                    overview_view::show(ui, &self.session, &mut self.overview, &mut actions)
+                }
+            }
         });
         self.apply_filter();
         if let Some(prompt) = &self.prompt {

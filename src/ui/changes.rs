@@ -229,11 +229,25 @@ fn changes_grid(ui: &mut Ui, id_salt: &str, changes: &[Change]) {
         });
 }
 
+/// A value in one short line: scalars as JSON, objects and arrays by what
+/// names them; hover shows them whole.
 fn value(ui: &mut Ui, value: &Value) {
-    let text = value.to_string();
+    let text = match value {
+        Value::Object(map) => {
+            let name = ["filename", "title", "question", "name", "code"]
+                .iter()
+                .find_map(|key| map.get(*key).and_then(Value::as_str));
+            match name {
+                Some(name) => format!("{{{name:?}, {} fields}}", map.len()),
+                None => format!("{{{} fields}}", map.len()),
+            }
+        }
+        Value::Array(items) => format!("[{} items]", items.len()),
+        scalar => scalar.to_string(),
+    };
     let shown: String = text.chars().take(SHOWN_CHARS).collect();
     let response = ui.label(RichText::new(shown).monospace());
-    if text.chars().count() > SHOWN_CHARS {
+    if value.is_object() || value.is_array() || text.chars().count() > SHOWN_CHARS {
         response.on_hover_text(serde_json::to_string_pretty(value).unwrap_or(text));
     }
 }

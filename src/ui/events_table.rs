@@ -70,15 +70,15 @@ pub fn show(
         .sense(Sense::click())
         .stick_to_bottom(true)
         .cell_layout(Layout::left_to_right(Align::Center))
-        .column(Column::initial(92.0).clip(true))
-        .column(Column::initial(84.0).clip(true))
-        .column(Column::initial(76.0).clip(true))
-        .column(Column::initial(84.0).clip(true))
-        .column(Column::initial(92.0).clip(true))
+        .column(Column::initial(96.0).clip(true))
+        .column(Column::initial(72.0).clip(true))
+        .column(Column::initial(72.0).clip(true))
+        .column(Column::initial(80.0).clip(true))
+        .column(Column::initial(88.0).clip(true))
         .column(Column::remainder().at_least(100.0).clip(true))
-        .column(Column::initial(66.0).clip(true))
-        .column(Column::initial(104.0).clip(true))
-        .column(Column::initial(62.0).clip(true));
+        .column(Column::initial(62.0).clip(true))
+        .column(Column::initial(92.0).clip(true))
+        .column(Column::initial(56.0).clip(true));
     let position = |id: RowId| visible.position(session.row_index(id)?);
     if let Some(index) = state.reveal.take().and_then(position) {
         table = table.scroll_to_row(index, None);

@@ -6,6 +6,7 @@ mod changes;
 mod delete_pane;
 mod detail;
 pub mod dialogs;
+pub mod entities_view;
 mod events_table;
 mod fields_view;
 mod file_menu;
@@ -14,6 +15,7 @@ mod filter_bar;
 mod icon;
 mod job_pane;
 mod json_tree;
+pub mod overview_view;
 mod problems;
 mod prompts;
 mod raw_views;
@@ -22,7 +24,7 @@ mod status_bar;
 pub mod theme;
 mod top_bar;
 
-pub use app::{App, Startup};
+pub use app::{Action, App, Startup};
 
 use std::path::PathBuf;
 
