@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::capture::{Capture, Oversize, Routes, Summary};
 use crate::hs::EntityType;
+use crate::hs::envelope::json_kind;
 use crate::session::file;
 
 /// Where requests without a `Host` header are said to have gone when a
@@ -448,7 +449,7 @@ fn take_entries(doc: &mut Value) -> Result<Vec<Value>, HarError> {
     let Value::Object(top) = doc else {
         return Err(HarError::NotHar(format!(
             "the top level is {}, not an object with log.entries",
-            kind(doc)
+            json_kind(doc)
         )));
     };
     let log = match top.get_mut("log") {
@@ -456,7 +457,7 @@ fn take_entries(doc: &mut Value) -> Result<Vec<Value>, HarError> {
         Some(other) => {
             return Err(HarError::NotHar(format!(
                 "log is {}, not an object",
-                kind(other)
+                json_kind(other)
             )));
         }
         None => return Err(not_har("it has no \"log\" object")),
@@ -465,20 +466,9 @@ fn take_entries(doc: &mut Value) -> Result<Vec<Value>, HarError> {
         Some(Value::Array(entries)) => Ok(std::mem::take(entries)),
         Some(other) => Err(HarError::NotHar(format!(
             "log.entries is {}, not an array",
-            kind(other)
+            json_kind(other)
         ))),
         None => Err(not_har("log.entries is missing")),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -489,7 +479,7 @@ fn capture_of(
     source: &str,
 ) -> Result<(Capture, Option<u64>), String> {
     let Value::Object(entry) = &mut entry else {
-        return Err(format!("the entry is {}, not an object", kind(&entry)));
+        return Err(format!("the entry is {}, not an object", json_kind(&entry)));
     };
     let Some(Value::Object(request)) = entry.get_mut("request") else {
         return Err("the entry has no request object".to_owned());

@@ -29,19 +29,25 @@ fn node(
     let on_path = reveal.as_deref().is_some_and(|target| {
         target != pointer && (pointer.is_empty() || target.starts_with(&format!("{pointer}/")))
     });
-    match value {
-        Value::Object(map) => {
-            let title = format!("{key}  {{{}}}", map.len());
+    let title = match value {
+        Value::Object(map) => Some(format!("{key}  {{{}}}", map.len())),
+        Value::Array(items) => Some(format!("{key}  [{}]", items.len())),
+        _ => None,
+    };
+    match (title, value) {
+        (Some(title), _) => {
             let header = CollapsingHeader::new(RichText::new(title).monospace())
                 .id_salt(("json", &pointer))
                 .default_open(depth < 2)
                 .open(on_path.then_some(true));
             let response = header.show(ui, |ui| {
-                for (child_key, child) in map.iter().take(MAX_CHILDREN) {
-                    let child_pointer = format!("{pointer}/{}", pointer_token(child_key));
-                    node(ui, child_key, child_pointer, child, reveal, depth + 1);
+                for (child_key, child) in children(value).take(MAX_CHILDREN) {
+                    let child_pointer = format!("{pointer}/{}", pointer_token(&child_key));
+                    node(ui, &child_key, child_pointer, child, reveal, depth + 1);
                 }
-                more(ui, map.len());
+                let len =
+                    value.as_object().map_or(0, |m| m.len()) + value.as_array().map_or(0, Vec::len);
+                more(ui, len);
             });
             finish_row(
                 ui,
@@ -52,36 +58,7 @@ fn node(
                 reveal,
             );
         }
-        Value::Array(items) => {
-            let title = format!("{key}  [{}]", items.len());
-            let header = CollapsingHeader::new(RichText::new(title).monospace())
-                .id_salt(("json", &pointer))
-                .default_open(depth < 2)
-                .open(on_path.then_some(true));
-            let response = header.show(ui, |ui| {
-                for (index, child) in items.iter().take(MAX_CHILDREN).enumerate() {
-                    let child_pointer = format!("{pointer}/{index}");
-                    node(
-                        ui,
-                        &index.to_string(),
-                        child_pointer,
-                        child,
-                        reveal,
-                        depth + 1,
-                    );
-                }
-                more(ui, items.len());
-            });
-            finish_row(
-                ui,
-                response.header_response,
-                &pointer,
-                value,
-                revealed,
-                reveal,
-            );
-        }
-        scalar => {
+        (None, scalar) => {
             let p = palette(ui);
             let (text, color) = match scalar {
                 Value::String(s) => (format!("{s:?}"), p.creation),
@@ -97,6 +74,15 @@ fn node(
                 .response;
             finish_row(ui, response, &pointer, value, revealed, reveal);
         }
+    }
+}
+
+/// An object's members or an array's items, with their keys.
+fn children(value: &Value) -> Box<dyn Iterator<Item = (String, &Value)> + '_> {
+    match value {
+        Value::Object(map) => Box::new(map.iter().map(|(k, v)| (k.clone(), v))),
+        Value::Array(items) => Box::new(items.iter().enumerate().map(|(i, v)| (i.to_string(), v))),
+        _ => Box::new(std::iter::empty()),
     }
 }
 
