@@ -459,3 +459,73 @@ fn a_problem_in_the_list_opens_that_spot_in_the_tree() {
     // The tree shows the value, and its row is highlighted in view.
     harness.get_by_label("\"yesterday\"");
 }
+
+/// Answers the save dialog with a fixed path.
+struct SaveTo(std::path::PathBuf);
+
+impl hookscope::ui::dialogs::FileDialogs for SaveTo {
+    fn pick_files(&self) -> Option<Vec<std::path::PathBuf>> {
+        None
+    }
+
+    fn save_file(&self, _: &str, _: &str, _: &str) -> Option<std::path::PathBuf> {
+        Some(self.0.clone())
+    }
+}
+
+fn harness_saving_to(path: std::path::PathBuf) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1500.0, 1000.0])
+        .build_eframe(move |cc| {
+            let config = ListenerConfig {
+                port: 0,
+                ..Default::default()
+            };
+            App::start(
+                cc,
+                hookscope::ui::Startup {
+                    dialogs: std::sync::Arc::new(SaveTo(path)),
+                    ..hookscope::ui::Startup::in_memory(config)
+                },
+            )
+        })
+}
+
+#[test]
+fn export_writes_all_captures_or_only_those_the_filter_shows() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let all = dir.path().join("all.json");
+    let mut harness = harness_saving_to(all.clone());
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    harness.run();
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label_contains("Export session…").click();
+    settle(&mut harness);
+    let bytes = std::fs::read(&all).expect("the export was written");
+    let read = hookscope::session::file::read(&bytes, &Routes::default()).expect("a session");
+    assert_eq!(read.len(), 2);
+    harness.get_by_label_contains("Exported 2 capture(s)");
+
+    let shown = dir.path().join("shown.json");
+    let mut harness = harness_saving_to(shown.clone());
+    harness.state_mut().feed(capture("/job", JOB_CREATION));
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    harness
+        .state_mut()
+        .set_filter(hookscope::session::filter::Filter::search("vanessa"));
+    harness.run();
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Export shown events…").click();
+    settle(&mut harness);
+    let bytes = std::fs::read(&shown).expect("the export was written");
+    let read = hookscope::session::file::read(&bytes, &Routes::default()).expect("a session");
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].body, CANDIDATE_CREATION.as_bytes());
+}

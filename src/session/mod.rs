@@ -147,6 +147,12 @@ impl Session {
         Some(*self.first_row.get(pos)? as usize + id.row as usize)
     }
 
+    /// The capture as shared with workers (e.g. an export).
+    pub fn shared_capture(&self, id: u64) -> Option<&Arc<Capture>> {
+        let pos = *self.capture_index.get(&id)? as usize;
+        self.captures.get(pos)
+    }
+
     pub fn capture(&self, id: u64) -> Option<&Capture> {
         let pos = *self.capture_index.get(&id)? as usize;
         self.captures.get(pos).map(Arc::as_ref)
@@ -452,8 +458,13 @@ impl Session {
 }
 
 /// A capture's time of arrival as `HH:MM:SS.mmm`, in its own offset.
+/// A capture's time in messages, in local time as the window shows times.
 fn clock(capture: &Capture) -> String {
-    capture.received_at.format("%H:%M:%S%.3f").to_string()
+    capture
+        .received_at
+        .with_timezone(&chrono::Local)
+        .format("%H:%M:%S%.3f")
+        .to_string()
 }
 
 /// The entity a row speaks of, when it names one.

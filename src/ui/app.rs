@@ -267,11 +267,7 @@ impl App {
         for row in self.visible.iter() {
             if let Some(view) = self.session.row(row)
                 && captures.last().is_none_or(|c| c.id != view.capture.id)
-                && let Some(capture) = self
-                    .session
-                    .captures()
-                    .iter()
-                    .find(|c| c.id == view.capture.id)
+                && let Some(capture) = self.session.shared_capture(view.capture.id)
             {
                 captures.push(capture.clone());
             }
