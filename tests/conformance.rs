@@ -821,32 +821,3 @@ fn validate_names_a_missing_file_and_fails() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("notes.txt"));
 }
-
-// ---- cost (run by hand: cargo test --release --test conformance -- --ignored --nocapture)
-
-#[test]
-#[ignore = "a measurement, not a test"]
-fn cost_of_checking_a_spec_candidate() {
-    let envelope = only(CANDIDATE_CREATION);
-    let rounds = 20_000;
-    let start = std::time::Instant::now();
-    let mut total = 0;
-    for _ in 0..rounds {
-        total += check(std::hint::black_box(&envelope)).len();
-    }
-    let check_each = start.elapsed() / rounds;
-    let start = std::time::Instant::now();
-    for _ in 0..rounds {
-        let summary = Summary::of_request(
-            "POST",
-            "/candidate",
-            std::hint::black_box(CANDIDATE_CREATION.as_bytes()),
-            &Routes::default(),
-        );
-        total += summary.rows.len();
-    }
-    let summary_each = start.elapsed() / rounds;
-    println!(
-        "check: {check_each:?} per spec candidate; parse + summarise + check: {summary_each:?} ({total})"
-    );
-}
