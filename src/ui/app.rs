@@ -325,11 +325,7 @@ impl App {
                 self.settings.listener = SavedListener::from(&config);
                 self.ingest.reconfigure(config);
             }
-            Action::ClearSession => {
-                self.session.clear();
-                self.selection = None;
-                self.entities.clear();
-            }
+            Action::ClearSession => self.clear_session(),
             Action::PickFiles => self.files.pick_files(),
             Action::Open(paths) => self.request_open(paths),
             Action::OpenAs(paths, mode) => {
@@ -366,6 +362,12 @@ impl App {
             Action::DismissPrompt => self.prompt = None,
             Action::DismissNotice => self.notice = None,
         }
+    }
+
+    fn clear_session(&mut self) {
+        self.session.clear();
+        self.selection = None;
+        self.entities.clear();
     }
 
     fn open_sample(&mut self, index: usize) {
@@ -405,8 +407,7 @@ impl App {
                 captures,
             } => {
                 if mode == OpenMode::New {
-                    self.session.clear();
-                    self.selection = None;
+                    self.clear_session();
                 }
                 let count = captures.len();
                 self.add_loaded(captures);
