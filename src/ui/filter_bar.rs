@@ -36,7 +36,7 @@ pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize) {
         toggles(ui, &mut filter.statuses);
         ui.separator();
         let count = if filter.is_empty() {
-            format!("{total} events")
+            format!("{total} event{}", if total == 1 { "" } else { "s" })
         } else {
             format!("{shown} of {total}")
         };
