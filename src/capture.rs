@@ -5,6 +5,7 @@
 use chrono::{DateTime, FixedOffset, SecondsFormat, SubsecRound};
 use serde_json::json;
 
+use crate::hs::finding::Code;
 use crate::hs::{self, EntityType, EventKind, Finding, Level};
 
 /// The two webhook paths an integrator configures on the ATS.
@@ -291,22 +292,28 @@ fn event_row(envelope: &hs::Envelope, prefix: &str, route: Route) -> RowSummary 
         && matches!(envelope.entity, EntityType::Job | EntityType::Candidate)
         && envelope.entity != expected
     {
-        findings.push(Finding::warning(
-            format!("{prefix}/type"),
-            format!("a {} event on the {} path", envelope.entity, expected),
-        ));
+        findings.push(
+            Finding::warning(
+                format!("{prefix}/type"),
+                format!("a {} event on the {} path", envelope.entity, expected),
+            )
+            .with_code(Code::WrongPath),
+        );
     }
     if let Some(looks_like) = envelope.data_looks_like()
         && matches!(envelope.entity, EntityType::Job | EntityType::Candidate)
         && looks_like != envelope.entity
     {
-        findings.push(Finding::warning(
-            format!("{prefix}/type"),
-            format!(
-                "the type says {} but the data looks like a {looks_like}",
-                envelope.entity
-            ),
-        ));
+        findings.push(
+            Finding::warning(
+                format!("{prefix}/type"),
+                format!(
+                    "the type says {} but the data looks like a {looks_like}",
+                    envelope.entity
+                ),
+            )
+            .with_code(Code::TypeMismatch),
+        );
     }
     RowSummary {
         element: None,

@@ -31,6 +31,17 @@ pub struct Finding {
     pub level: Level,
     pub pointer: String,
     pub message: String,
+    /// For findings other code acts on, what they are, whatever the wording.
+    pub code: Option<Code>,
+}
+
+/// Findings that stand for something beyond the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// A job event on the candidate path, or the reverse.
+    WrongPath,
+    /// The envelope's `type` is not what its `data` looks like.
+    TypeMismatch,
 }
 
 impl Finding {
@@ -39,7 +50,13 @@ impl Finding {
             level,
             pointer: pointer.into(),
             message: message.into(),
+            code: None,
         }
+    }
+
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn error(pointer: impl Into<String>, message: impl Into<String>) -> Self {

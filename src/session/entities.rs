@@ -13,6 +13,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use chrono::{DateTime, FixedOffset};
 
 use crate::capture::{Capture, RowSummary};
+use crate::hs::finding::Code;
 use crate::hs::{EntityType, EventKind, Finding, Level};
 
 use super::{EntityKey, RowId};
@@ -312,19 +313,12 @@ pub(crate) mod flag {
     pub const FROM_FINDINGS: u8 = WRONG_PATH | TYPE_MISMATCH;
 }
 
-/// The anomaly a row finding stands for, if any. The detection lives in
-/// `capture::event_row`; this only recognises its findings on `/type`.
+/// The anomaly a row finding stands for, if any (detected in
+/// `capture::event_row`, which marks these findings with a code).
 pub(crate) fn finding_anomaly(finding: &Finding) -> Option<AnomalyKind> {
-    if !finding.pointer.ends_with("/type") {
-        return None;
-    }
-    let m = finding.message.as_str();
-    if m.starts_with("a ") && m.contains(" event on the ") && m.ends_with(" path") {
-        Some(AnomalyKind::WrongPath)
-    } else if m.contains(" but the data looks like ") {
-        Some(AnomalyKind::TypeMismatch)
-    } else {
-        None
+    match finding.code? {
+        Code::WrongPath => Some(AnomalyKind::WrongPath),
+        Code::TypeMismatch => Some(AnomalyKind::TypeMismatch),
     }
 }
 
