@@ -14,6 +14,10 @@ use crate::session::journal::Journal;
 /// Room for bursts; when full the listener waits instead of dropping.
 const CHANNEL_CAPACITY: usize = 65_536;
 
+/// How long after stopping by itself (e.g. `accept` failed: too many open
+/// files) a listener is started again, once.
+const RESTART_DELAY: Duration = Duration::from_secs(1);
+
 pub enum ListenerState<'a> {
     Listening(&'a Listener),
     Stopped,
@@ -29,6 +33,8 @@ pub struct Ingest {
     receiver: Receiver<ListenerEvent>,
     waker: Waker,
     journal: Option<Arc<Journal>>,
+    /// When to start again a listener that stopped by itself.
+    restart_at: Option<Instant>,
 }
 
 impl Ingest {
@@ -45,6 +51,7 @@ impl Ingest {
             receiver,
             waker,
             journal,
+            restart_at: None,
         }
     }
 
@@ -68,6 +75,7 @@ impl Ingest {
     /// Starts with the current config; a failure is kept for the UI to show.
     pub fn start(&mut self) {
         self.listener = None;
+        self.restart_at = None;
         match Listener::start(
             self.config.clone(),
             self.ids.clone(),
@@ -86,6 +94,7 @@ impl Ingest {
     pub fn stop(&mut self) {
         self.listener = None;
         self.failure = None;
+        self.restart_at = None;
     }
 
     /// Applies a new config, restarting the listener if it was running.
@@ -113,6 +122,19 @@ impl Ingest {
         self.journal = None;
     }
 
+    /// Starts again, once, a listener that stopped by itself. Returns how long
+    /// until it is due, while it is not.
+    pub fn heal(&mut self) -> Option<Duration> {
+        let due = self.restart_at?;
+        let now = Instant::now();
+        if now < due {
+            return Some(due - now);
+        }
+        self.restart_at = None;
+        self.start();
+        None
+    }
+
     /// Moves what arrived into `session` until the channel is empty or the
     /// budget is spent. Returns true when more is waiting.
     pub fn drain_into(&mut self, session: &mut Session, budget: Duration) -> bool {
@@ -121,8 +143,11 @@ impl Ingest {
             match event {
                 ListenerEvent::Captured(capture) => session.push(*capture),
                 ListenerEvent::Failed(reason) => {
-                    self.listener = None;
-                    self.failure = Some(reason);
+                    if self.listener.as_ref().is_some_and(Listener::has_failed) {
+                        self.listener = None;
+                        self.failure = Some(format!("{reason}; starting again"));
+                        self.restart_at = Some(Instant::now() + RESTART_DELAY);
+                    }
                 }
             }
             if start.elapsed() >= budget {
@@ -130,5 +155,61 @@ impl Ingest {
             }
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listening(ingest: &Ingest) -> bool {
+        matches!(ingest.state(), ListenerState::Listening(_))
+    }
+
+    #[test]
+    fn a_listener_that_stops_by_itself_is_started_again_once() {
+        let config = ListenerConfig {
+            port: 0,
+            ..ListenerConfig::default()
+        };
+        let mut ingest = Ingest::new(config, Arc::new(|| {}), None);
+        ingest.start();
+        assert!(listening(&ingest));
+        let mut session = Session::new();
+
+        ingest
+            .listener
+            .as_ref()
+            .map(Listener::fail_as_if_accept_failed);
+        ingest.drain_into(&mut session, Duration::from_secs(1));
+        match ingest.state() {
+            ListenerState::Failed(reason) => assert!(reason.contains("starting again"), "{reason}"),
+            _ => panic!("the failure is shown"),
+        }
+        let wait = ingest.heal().expect("not due yet");
+        assert!(wait <= RESTART_DELAY);
+        std::thread::sleep(wait + Duration::from_millis(20));
+        assert_eq!(ingest.heal(), None);
+        assert!(listening(&ingest), "started again");
+        assert_eq!(ingest.heal(), None, "once");
+    }
+
+    #[test]
+    fn a_failure_of_a_replaced_listener_is_ignored() {
+        let config = ListenerConfig {
+            port: 0,
+            ..ListenerConfig::default()
+        };
+        let mut ingest = Ingest::new(config, Arc::new(|| {}), None);
+        ingest.start();
+        // The old listener fails as it is replaced; its event arrives late.
+        ingest
+            .listener
+            .as_ref()
+            .map(Listener::fail_as_if_accept_failed);
+        ingest.start();
+        ingest.drain_into(&mut Session::new(), Duration::from_secs(1));
+        assert!(listening(&ingest));
+        assert_eq!(ingest.heal(), None);
     }
 }

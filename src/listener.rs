@@ -90,6 +90,8 @@ struct Shared {
     in_flight: AtomicUsize,
     /// Set once stopping gave up waiting: late requests get 503, not 200.
     closed: AtomicBool,
+    /// Set when accepting failed and the listener stopped by itself.
+    failed: AtomicBool,
 }
 
 /// Counts a request in flight until it is on the channel (or abandoned).
@@ -141,6 +143,7 @@ impl Listener {
             parked: Arc::new(AtomicU64::new(0)),
             in_flight: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
         });
         let accept_thread = std::thread::Builder::new()
             .name("hookscope-listener".to_owned())
@@ -171,6 +174,21 @@ impl Listener {
 
     pub fn candidate_url(&self) -> String {
         format!("http://{}{}", self.local_addr, self.routes.candidate_path)
+    }
+
+    /// Whether this listener stopped by itself (its `Failed` event is its own,
+    /// not an older listener's).
+    pub fn has_failed(&self) -> bool {
+        self.shared.failed.load(Ordering::SeqCst)
+    }
+
+    /// What the accept loop does when `accept` fails, for tests.
+    #[cfg(test)]
+    pub(crate) fn fail_as_if_accept_failed(&self) {
+        self.shared.failed.store(true, Ordering::SeqCst);
+        let _ = self.shared.events.send(ListenerEvent::Failed(
+            "the listener stopped: test".to_owned(),
+        ));
     }
 
     /// Connections held open forever because they announced a body too large
@@ -232,6 +250,7 @@ fn accept_loop(server: &Server, stopping: &AtomicBool, shared: &Arc<Shared>) {
                 }
             }
             Err(e) if !stopping.load(Ordering::SeqCst) => {
+                shared.failed.store(true, Ordering::SeqCst);
                 let _ = shared
                     .events
                     .send(ListenerEvent::Failed(format!("the listener stopped: {e}")));

@@ -536,6 +536,9 @@ impl eframe::App for App {
             ctx.request_repaint();
         }
         self.visible.update(&self.session);
+        if let Some(wait) = self.ingest.heal() {
+            ctx.request_repaint_after(wait);
+        }
         self.journal_stale |= self.session.row_count() != before;
         self.measure_journals(ctx);
         if let Some(outcome) = self.files.poll() {
