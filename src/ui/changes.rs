@@ -123,17 +123,6 @@ fn describe(row: RowView<'_>) -> String {
 }
 
 fn compare_picker(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut ChangesState) {
-    let others: Vec<RowView<'_>> = session
-        .entity_of(view.id)
-        .map(|entity| {
-            entity
-                .row_indices()
-                .iter()
-                .filter_map(|&i| session.row(i as usize))
-                .filter(|row| row.id != view.id && row.summary.event != Some(EventKind::Delete))
-                .collect()
-        })
-        .unwrap_or_default();
     let pinned = state
         .pinned
         .filter(|id| *id != view.id)
@@ -153,8 +142,15 @@ fn compare_picker(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut
             .width(300.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.compare_with, None, "the previous version");
-                for row in &others {
-                    ui.selectable_value(&mut state.compare_with, Some(row.id), describe(*row));
+                // The entity's other events, listed only while the list is open.
+                let rows = session
+                    .entity_of(view.id)
+                    .map(|e| e.row_indices())
+                    .unwrap_or(&[]);
+                for row in rows.iter().filter_map(|&i| session.row(i as usize)) {
+                    if row.id != view.id && row.summary.event != Some(EventKind::Delete) {
+                        ui.selectable_value(&mut state.compare_with, Some(row.id), describe(row));
+                    }
                 }
                 if let Some(row) = pinned {
                     ui.selectable_value(
