@@ -447,11 +447,8 @@ mod tests {
     /// A journal that cannot be written (`/dev/full`): the sender gets 503,
     /// never 2xx, and the capture still reaches the channel, flagged.
     #[test]
-    fn a_capture_that_cannot_be_journalled_gets_503() {
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .expect("/dev/full");
+    fn a_capture_that_cannot_be_journalled_gets_503() -> Result<(), Box<dyn std::error::Error>> {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full")?;
         let journal = Arc::new(Journal::over_file_for_tests(
             std::path::Path::new("/dev/full"),
             full,
@@ -468,8 +465,7 @@ mod tests {
             sender,
             Arc::new(|| {}),
             Some(journal),
-        )
-        .expect("the listener starts");
+        )?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(10)))
@@ -481,9 +477,8 @@ mod tests {
         for body in [&body[..], &oversize[..]] {
             let mut response = agent
                 .post(format!("http://{}/job", listener.local_addr()))
-                .send(body)
-                .expect("a response");
-            let text = response.body_mut().read_to_string().expect("a body");
+                .send(body)?;
+            let text = response.body_mut().read_to_string()?;
             assert_eq!(response.status().as_u16(), 503, "{text}");
             assert!(text.contains("could not write the journal"), "{text}");
             let Ok(ListenerEvent::Captured(capture)) = events.recv_timeout(Duration::from_secs(10))
@@ -499,5 +494,6 @@ mod tests {
                 })
             }));
         }
+        Ok(())
     }
 }

@@ -238,7 +238,8 @@ mod tests {
     const JOB_CREATION: &str = include_str!("../../assets/samples/job_creation.json");
 
     fn at(minutes: i64, seconds: i64) -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339("2026-11-26T21:00:00.000+01:00").expect("a date")
+        // A whole minute (the epoch) plus the offset: no parsing to fail.
+        chrono::DateTime::UNIX_EPOCH.fixed_offset()
             + chrono::Duration::seconds(minutes * 60 + seconds)
     }
 
