@@ -99,6 +99,9 @@ pub struct ListenArgs {
     /// Largest body accepted, in bytes or with a unit (KiB, MiB, KB, MB) [default: 10MiB].
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub max_body: Option<u64>,
+    /// How long a sender has to send a request and its body, and to take the answer, in seconds or with a unit (500ms, 10s, 1m) [default: 10s].
+    #[arg(long, value_parser = parse_duration, value_name = "TIME")]
+    pub read_timeout: Option<std::time::Duration>,
 }
 
 impl ListenArgs {
@@ -120,6 +123,7 @@ impl ListenArgs {
                     .unwrap_or(base.routes.candidate_path),
             },
             max_body: self.max_body.unwrap_or(base.max_body),
+            read_timeout: self.read_timeout.unwrap_or(base.read_timeout),
         }
     }
 }
@@ -165,6 +169,40 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("\"{text}\" is too large"))
 }
 
+/// "10", "10s", "500ms", "2m" → a duration (plain numbers are seconds).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration such as 10, 10s, 500ms or 1m"))?;
+    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "s" => number.checked_mul(1000),
+        "ms" => Some(number),
+        "m" | "min" => number.checked_mul(60_000),
+        other => {
+            return Err(format!("unknown time unit \"{other}\" (use ms, s or m)"));
+        }
+    };
+    match millis {
+        Some(0) => Err("the timeout must be more than 0".to_owned()),
+        Some(millis) => Ok(std::time::Duration::from_millis(millis)),
+        None => Err(format!("\"{text}\" is too long")),
+    }
+}
+
+/// A duration as `parse_duration` reads it: "10s", "500ms".
+pub fn format_duration(duration: std::time::Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
 /// A byte count for people: "1.5 KiB".
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -197,6 +235,17 @@ mod tests {
         assert!(parse_size("ten").is_err());
         assert!(parse_size("10 parsecs").is_err());
         assert!(parse_size("99999999999999999999GiB").is_err());
+    }
+
+    #[test]
+    fn durations_parse_with_and_without_units() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
     }
 
     #[test]

@@ -9,10 +9,11 @@ use std::sync::atomic::AtomicU64;
 
 use crossbeam_channel::{bounded, select};
 
-use crate::capture::{Capture, RowSummary};
-use crate::listener::{Listener, ListenerConfig, ListenerEvent};
+use crate::capture::Capture;
+use crate::journal::{self, Journal};
+use crate::listener::{Listener, ListenerConfig};
 use crate::session::file;
-use crate::session::journal::{self, Journal};
+use crate::waker::Waker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HeadlessError {
@@ -65,17 +66,17 @@ pub fn listen(
 
     let journal = Arc::new(
         Journal::create(data_dir).map_err(|source| HeadlessError::Journal {
-            dir: data_dir.join(crate::session::journal::DIR),
+            dir: data_dir.join(journal::DIR),
             source,
         })?,
     );
 
-    let (events_tx, events_rx) = bounded(4096);
+    let (events_tx, events_rx) = bounded(65_536);
     let listener = match Listener::start(
         config,
         Arc::new(AtomicU64::new(1)),
         events_tx,
-        Arc::new(|| {}),
+        Waker::new(),
         Some(journal.clone()),
     ) {
         Ok(listener) => listener,
@@ -96,42 +97,37 @@ pub fn listen(
     let _ = stdout.flush();
 
     let mut captures: Vec<Capture> = Vec::new();
-    let mut print = |capture: Capture, stdout: &mut dyn Write| {
-        for row in &capture.summary.rows {
-            let _ = writeln!(stdout, "{}", event_line(&capture, row));
+    let print = |batch: Vec<Capture>, captures: &mut Vec<Capture>, stdout: &mut dyn Write| {
+        for capture in batch {
+            for row in 0..capture.summary.rows().len() as u32 {
+                let _ = writeln!(stdout, "{}", event_line(&capture, row));
+            }
+            captures.push(capture);
         }
         let _ = stdout.flush();
-        captures.push(capture);
     };
-    let done = |n: usize| count.is_some_and(|count| n as u64 >= count);
-    let mut received = 0usize;
-    while !done(received) {
+    while !count.is_some_and(|count| captures.len() as u64 >= count) {
         select! {
-            recv(events_rx) -> event => match event {
-                Ok(ListenerEvent::Captured(capture)) => {
-                    received += 1;
-                    print(*capture, &mut stdout);
-                }
-                Ok(ListenerEvent::Failed(reason)) => {
-                    eprintln!("hookscope: {reason}");
-                    break;
-                }
+            recv(events_rx) -> batch => match batch {
+                Ok(batch) => print(batch, &mut captures, &mut stdout),
                 Err(_) => break,
             },
             recv(stop_rx) -> _ => break,
         }
     }
-    drop(listener);
-    // Requests answered while stopping are kept too.
-    while let Ok(event) = events_rx.try_recv() {
-        if let ListenerEvent::Captured(capture) = event {
-            print(*capture, &mut stdout);
-        }
+    // Requests read before capture stopped are answered and kept too.
+    listener.stop().join();
+    while let Ok(batch) = events_rx.try_recv() {
+        print(batch, &mut captures, &mut stdout);
     }
 
     let mut writer = BufWriter::new(file);
-    let written = file::write(&mut writer, &captures, chrono::Local::now().fixed_offset())
-        .and_then(|()| writer.flush());
+    let written = file::write(
+        &mut writer,
+        captures.iter().map(|c| c.received()),
+        chrono::Local::now().fixed_offset(),
+    )
+    .and_then(|()| writer.flush());
     if let Err(source) = written {
         // The journal holds every acknowledged capture: keep it.
         return Err(HeadlessError::WriteKeptJournal {
@@ -148,20 +144,8 @@ pub fn listen(
     );
     let _ = stdout.flush();
 
-    // A request still arriving when capture stopped may have been journalled
-    // and answered after the file was written: then keep the journal.
-    let late = events_rx
-        .try_iter()
-        .filter(|event| matches!(event, ListenerEvent::Captured(_)))
-        .count();
     let path = journal.path().to_owned();
-    if late > 0 {
-        eprintln!(
-            "hookscope: {late} request(s) arrived after {} was written; they are kept in the journal {}",
-            out.display(),
-            path.display()
-        );
-    } else if let Err(e) = journal::finish_shared(journal) {
+    if let Err(e) = journal::finish_shared(journal) {
         eprintln!(
             "hookscope: the journal {} is kept ({e}); hookscope recover --out FILE writes it out",
             path.display()
@@ -171,30 +155,33 @@ pub fn listen(
 }
 
 /// One line per event: time, request, response, and what the event is.
-pub fn event_line(capture: &Capture, row: &RowSummary) -> String {
-    let what = match (&row.event, &row.entity) {
+pub fn event_line(capture: &Capture, row: u32) -> String {
+    let Some(summary) = capture.summary.row(row) else {
+        return String::new();
+    };
+    let what = match (summary.event(), summary.entity()) {
         (Some(event), Some(entity)) => {
-            let id = row.entity_id.as_deref().unwrap_or("-");
-            if row.label.is_empty() {
+            let id = summary.entity_id.as_deref().unwrap_or("-");
+            if summary.label.is_empty() {
                 format!("{event} {entity} {id}")
             } else {
-                format!("{event} {entity} {id} {:?}", row.label)
+                format!("{event} {entity} {id} {:?}", summary.label.as_str())
             }
         }
-        _ => row
-            .findings
-            .iter()
+        _ => capture
+            .findings(row)
+            .into_iter()
             .max_by_key(|f| f.level)
-            .map(|f| f.message.clone())
+            .map(|f| f.message)
             .unwrap_or_default(),
     };
     format!(
         "{} {} {} {} {} {}",
         capture.received_at.format("%H:%M:%S%.3f"),
-        capture.method,
-        capture.url,
-        capture.response_status,
-        row.status().as_str(),
+        capture.head.method(),
+        capture.head.url(),
+        capture.status(),
+        summary.status().as_str(),
         what
     )
 }

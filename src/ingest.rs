@@ -7,16 +7,14 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
-use crate::listener::{IdSource, Listener, ListenerConfig, ListenerEvent, Waker};
+use crate::capture::Capture;
+use crate::journal::Journal;
+use crate::listener::{IdSource, Listener, ListenerConfig};
 use crate::session::Session;
-use crate::session::journal::Journal;
+use crate::waker::Waker;
 
 /// Room for bursts; when full the listener waits instead of dropping.
 const CHANNEL_CAPACITY: usize = 65_536;
-
-/// How long after stopping by itself (e.g. `accept` failed: too many open
-/// files) a listener is started again, once.
-const RESTART_DELAY: Duration = Duration::from_secs(1);
 
 pub enum ListenerState<'a> {
     Listening(&'a Listener),
@@ -29,12 +27,13 @@ pub struct Ingest {
     listener: Option<Listener>,
     failure: Option<String>,
     ids: IdSource,
-    sender: Sender<ListenerEvent>,
-    receiver: Receiver<ListenerEvent>,
+    sender: Sender<Vec<Capture>>,
+    receiver: Receiver<Vec<Capture>>,
+    /// Captures received but not yet in the session (a batch outlasted a
+    /// frame's budget).
+    pending: std::vec::IntoIter<Capture>,
     waker: Waker,
     journal: Option<Arc<Journal>>,
-    /// When to start again a listener that stopped by itself.
-    restart_at: Option<Instant>,
 }
 
 impl Ingest {
@@ -49,9 +48,9 @@ impl Ingest {
             ids: Arc::new(AtomicU64::new(1)),
             sender,
             receiver,
+            pending: Vec::new().into_iter(),
             waker,
             journal,
-            restart_at: None,
         }
     }
 
@@ -66,6 +65,9 @@ impl Ingest {
 
     pub fn state(&self) -> ListenerState<'_> {
         match (&self.listener, &self.failure) {
+            (Some(listener), _) if listener.has_failed() => {
+                ListenerState::Failed("the listener stopped by itself")
+            }
             (Some(listener), _) => ListenerState::Listening(listener),
             (None, Some(reason)) => ListenerState::Failed(reason),
             (None, None) => ListenerState::Stopped,
@@ -74,8 +76,7 @@ impl Ingest {
 
     /// Starts with the current config; a failure is kept for the UI to show.
     pub fn start(&mut self) {
-        self.listener = None;
-        self.restart_at = None;
+        self.stop_listener();
         match Listener::start(
             self.config.clone(),
             self.ids.clone(),
@@ -92,9 +93,16 @@ impl Ingest {
     }
 
     pub fn stop(&mut self) {
-        self.listener = None;
+        self.stop_listener();
         self.failure = None;
-        self.restart_at = None;
+    }
+
+    /// Releases the port at once; what the listener had read still reaches
+    /// the session, in the background.
+    fn stop_listener(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            drop(listener.stop());
+        }
     }
 
     /// Applies a new config, restarting the listener if it was running.
@@ -116,100 +124,36 @@ impl Ingest {
         self.ids.fetch_max(id.saturating_add(1), Ordering::Relaxed);
     }
 
-    /// Stops for good: the listener, and this side's hold on the journal.
+    /// Stops for good, waiting until everything acknowledged is on the
+    /// channel: the listener, and this side's hold on the journal.
     pub fn shut_down(&mut self) {
-        self.stop();
-        self.journal = None;
-    }
-
-    /// Starts again, once, a listener that stopped by itself. Returns how long
-    /// until it is due, while it is not.
-    pub fn heal(&mut self) -> Option<Duration> {
-        let due = self.restart_at?;
-        let now = Instant::now();
-        if now < due {
-            return Some(due - now);
+        if let Some(listener) = self.listener.take() {
+            listener.stop().join();
         }
-        self.restart_at = None;
-        self.start();
-        None
+        self.failure = None;
+        self.journal = None;
     }
 
     /// Moves what arrived into `session` until the channel is empty or the
     /// budget is spent. Returns true when more is waiting.
     pub fn drain_into(&mut self, session: &mut Session, budget: Duration) -> bool {
         let start = Instant::now();
-        while let Ok(event) = self.receiver.try_recv() {
-            match event {
-                ListenerEvent::Captured(capture) => session.push(*capture),
-                ListenerEvent::Failed(reason) => {
-                    if self.listener.as_ref().is_some_and(Listener::has_failed) {
-                        self.listener = None;
-                        self.failure = Some(format!("{reason}; starting again"));
-                        self.restart_at = Some(Instant::now() + RESTART_DELAY);
-                    }
+        loop {
+            for capture in self.pending.by_ref() {
+                session.push(capture);
+                if start.elapsed() >= budget {
+                    return true;
                 }
             }
-            if start.elapsed() >= budget {
-                return !self.receiver.is_empty();
+            match self.receiver.try_recv() {
+                Ok(batch) => self.pending = batch.into_iter(),
+                Err(_) => return false,
             }
         }
-        false
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn listening(ingest: &Ingest) -> bool {
-        matches!(ingest.state(), ListenerState::Listening(_))
     }
 
-    #[test]
-    fn a_listener_that_stops_by_itself_is_started_again_once() {
-        let config = ListenerConfig {
-            port: 0,
-            ..ListenerConfig::default()
-        };
-        let mut ingest = Ingest::new(config, Arc::new(|| {}), None);
-        ingest.start();
-        assert!(listening(&ingest));
-        let mut session = Session::new();
-
-        ingest
-            .listener
-            .as_ref()
-            .map(Listener::fail_as_if_accept_failed);
-        ingest.drain_into(&mut session, Duration::from_secs(1));
-        match ingest.state() {
-            ListenerState::Failed(reason) => assert!(reason.contains("starting again"), "{reason}"),
-            _ => panic!("the failure is shown"),
-        }
-        let wait = ingest.heal().expect("not due yet");
-        assert!(wait <= RESTART_DELAY);
-        std::thread::sleep(wait + Duration::from_millis(20));
-        assert_eq!(ingest.heal(), None);
-        assert!(listening(&ingest), "started again");
-        assert_eq!(ingest.heal(), None, "once");
-    }
-
-    #[test]
-    fn a_failure_of_a_replaced_listener_is_ignored() {
-        let config = ListenerConfig {
-            port: 0,
-            ..ListenerConfig::default()
-        };
-        let mut ingest = Ingest::new(config, Arc::new(|| {}), None);
-        ingest.start();
-        // The old listener fails as it is replaced; its event arrives late.
-        ingest
-            .listener
-            .as_ref()
-            .map(Listener::fail_as_if_accept_failed);
-        ingest.start();
-        ingest.drain_into(&mut Session::new(), Duration::from_secs(1));
-        assert!(listening(&ingest));
-        assert_eq!(ingest.heal(), None);
+    /// Where captures arrive: for whoever wants to feed the same channel.
+    pub fn sender(&self) -> &Sender<Vec<Capture>> {
+        &self.sender
     }
 }

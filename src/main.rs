@@ -49,11 +49,11 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Recover { out }) => {
-            let captures = hookscope::session::journal::recover_newest(&data_dir, &out)?;
+            let captures = hookscope::journal::recover_newest(&data_dir, &out)?;
             println!(
                 "recovered {captures} capture(s) to {}; the journal is kept in {}",
                 out.display(),
-                data_dir.join(hookscope::session::journal::DIR).display()
+                data_dir.join(hookscope::journal::DIR).display()
             );
             Ok(())
         }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crossbeam_channel::{Receiver, bounded};
 
-use crate::listener::Waker;
+use crate::waker::Waker;
 
 /// Progress of one piece of work, in units the work chooses (bytes, captures).
 #[derive(Debug, Default)]
@@ -67,7 +67,7 @@ impl<T: Send + 'static> Task<T> {
             .spawn(move || {
                 let outcome = work(&worker_progress);
                 let _ = sender.send(outcome);
-                waker();
+                waker.wake();
             })?;
         Ok(Self {
             label: label.into(),

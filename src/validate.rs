@@ -46,9 +46,10 @@ pub fn run(
     let mut status = CLEAN;
     for path in files {
         match open::read_file(path, routes, &Progress::default()) {
-            Ok((format, captures)) => {
+            Ok((format, received)) => {
+                let captures = crate::summarise::all(received, routes);
                 let counts = print_file(path, &captures, shown, out);
-                let events: usize = captures.iter().map(|c| c.summary.rows.len()).sum();
+                let events: usize = captures.iter().map(|c| c.summary.rows().len()).sum();
                 let _ = writeln!(
                     out,
                     "{}: {format}, {} capture(s), {events} event(s): {} error(s), {} warning(s), {} info",
@@ -75,8 +76,9 @@ pub fn run(
 fn print_file(path: &Path, captures: &[Capture], shown: Level, out: &mut dyn Write) -> Counts {
     let mut counts = Counts::default();
     for capture in captures {
-        for row in &capture.summary.rows {
-            for finding in &row.findings {
+        let findings = capture.all_findings();
+        for (row, findings) in capture.summary.rows().iter().zip(&findings) {
+            for finding in findings {
                 counts.add(finding.level);
                 if finding.level >= shown {
                     let _ = writeln!(out, "{}", line(path, capture, row, finding));
@@ -90,7 +92,7 @@ fn print_file(path: &Path, captures: &[Capture], shown: Level, out: &mut dyn Wri
 /// `FILE: capture ID EVENT TYPE ID: LEVEL POINTER MESSAGE`; a row with no
 /// event says "(no event)", an empty pointer (the whole body) prints as "-".
 pub fn line(path: &Path, capture: &Capture, row: &RowSummary, finding: &Finding) -> String {
-    let what = match (&row.event, &row.entity) {
+    let what = match (row.event(), row.entity()) {
         (Some(event), Some(entity)) => {
             let or_dash = |s: &str| {
                 if s.is_empty() {

@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod fields;
 pub mod job;
 pub mod lenient;
+pub mod shape;
 
 pub use envelope::{BodyError, EntityType, Envelope, EventKind, parse_body};
 pub mod finding;

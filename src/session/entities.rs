@@ -141,16 +141,19 @@ impl EntityIndex {
         row: u32,
         at: DateTime<FixedOffset>,
     ) -> u8 {
-        let (Some(entity), Some(id)) = (&summary.entity, &summary.entity_id) else {
+        let (Some(entity), Some(id)) = (summary.entity(), &summary.entity_id) else {
             return 0;
         };
-        let event = summary.event.as_ref();
+        let entity = &entity;
+        let id = id.as_str();
+        let event = summary.event();
+        let event = event.as_ref();
         let state = EntityState::of(event);
         let label = summary.label.as_str();
         let Some(i) = self.find(entity, id) else {
             let key = EntityKey {
                 entity: entity.clone(),
-                id: id.clone(),
+                id: id.to_owned(),
             };
             let pos = self.list.len() as u32;
             match self.by_hash.entry(key_hash(entity, id)) {
@@ -313,8 +316,8 @@ pub(crate) mod flag {
     pub const FROM_FINDINGS: u8 = WRONG_PATH | TYPE_MISMATCH;
 }
 
-/// The anomaly a row finding stands for, if any (detected in
-/// `capture::event_row`, which marks these findings with a code).
+/// The anomaly a row finding stands for, if any (the summary marks these
+/// findings with a code).
 pub(crate) fn finding_anomaly(finding: &Finding) -> Option<AnomalyKind> {
     match finding.code? {
         Code::WrongPath => Some(AnomalyKind::WrongPath),
@@ -341,22 +344,20 @@ pub(crate) struct AnomalyIndex {
 }
 
 impl AnomalyIndex {
-    /// Notes a capture's body before its rows are added; true when the same
-    /// bytes were delivered before. Only captures with an event count: a
-    /// repeated empty or refused body is not a delivery.
+    /// Notes a capture's content before its rows are added; true when the
+    /// same bytes were delivered before. Only captures with an event count:
+    /// a repeated empty or refused body is not a delivery.
     pub(crate) fn note_body(
         &mut self,
         capture_pos: u32,
         capture: &Capture,
         earlier: &[impl AsRef<Capture>],
     ) -> bool {
-        if !capture.summary.rows.iter().any(|r| r.event.is_some()) {
+        let hash = capture.summary.delivery_hash;
+        if hash == 0 {
             return false;
         }
-        let mut hasher = DefaultHasher::new();
-        hasher.write(&capture.body);
-        let hash = hasher.finish();
-        let same = |pos: u32| earlier[pos as usize].as_ref().body == capture.body;
+        let same = |pos: u32| earlier[pos as usize].as_ref().content() == capture.content();
         let first = match self.bodies.get(&hash) {
             None => {
                 self.bodies.insert(hash, capture_pos);
@@ -424,11 +425,14 @@ impl AnomalyIndex {
 
 /// Flags raised by a row's own findings.
 pub(crate) fn finding_flags(summary: &RowSummary) -> u8 {
-    summary
-        .findings
-        .iter()
-        .filter_map(finding_anomaly)
-        .fold(0, |flags, kind| flags | kind.bit())
+    let mut flags = 0;
+    if summary.tally.has(Code::WrongPath) {
+        flags |= flag::WRONG_PATH;
+    }
+    if summary.tally.has(Code::TypeMismatch) {
+        flags |= flag::TYPE_MISMATCH;
+    }
+    flags
 }
 
 /// How many delivery times a duplicate's message lists before "…".

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::{Deserialize, Serialize};
 
-use crate::capture::{Capture, Oversize, Routes, Summary};
+use crate::capture::{Received, RequestHead, Routes};
 use crate::task::Progress;
 
 pub const FORMAT: &str = "hookscope-session";
@@ -40,7 +40,8 @@ struct CaptureOut<'a> {
     remote_addr: &'a str,
     method: &'a str,
     url: &'a str,
-    headers: &'a [(String, String)],
+    /// Header values that are not UTF-8 are written with U+FFFD.
+    headers: Vec<(&'a str, std::borrow::Cow<'a, str>)>,
     body: Option<&'a str>,
     body_base64: Option<String>,
     response_status: u16,
@@ -78,7 +79,7 @@ struct FileIn {
 /// captures always give the same bytes.
 pub fn write<'a>(
     out: &mut impl Write,
-    captures: impl IntoIterator<Item = &'a Capture>,
+    captures: impl IntoIterator<Item = &'a Received>,
     exported_at: DateTime<FixedOffset>,
 ) -> io::Result<()> {
     write!(
@@ -93,31 +94,32 @@ pub fn write<'a>(
     out.write_all(b"\n]}\n")
 }
 
-/// One capture as a single line of JSON, as in session files and journals.
-pub fn write_record(out: &mut impl Write, capture: &Capture) -> io::Result<()> {
+/// One capture as a single line of JSON.
+pub fn write_record(out: &mut impl Write, capture: &Received) -> io::Result<()> {
     let text = std::str::from_utf8(&capture.body).ok();
+    let head = &capture.head;
     let record = CaptureOut {
         id: capture.id,
         received_at: capture.received_at_text(),
-        remote_addr: &capture.remote_addr,
-        method: &capture.method,
-        url: &capture.url,
-        headers: &capture.headers,
+        remote_addr: head.remote(),
+        method: head.method(),
+        url: head.url(),
+        headers: head.headers().map(|h| (h.name, h.value_text())).collect(),
         body: text,
         body_base64: text.is_none().then(|| BASE64.encode(&capture.body)),
-        response_status: capture.response_status,
+        response_status: capture.status(),
     };
     serde_json::to_writer(out, &record).map_err(io::Error::from)
 }
 
 /// A capture from one record written by `write_record`.
-pub fn read_record(json: &[u8], routes: &Routes) -> Result<Capture, String> {
+pub fn read_record(json: &[u8], routes: &Routes) -> Result<Received, String> {
     let record: CaptureIn = serde_json::from_slice(json).map_err(|e| e.to_string())?;
     capture_from(record, routes)
 }
 
-/// Reads a session file; summaries are derived again with `routes`.
-pub fn read(bytes: &[u8], routes: &Routes) -> Result<Vec<Capture>, FileError> {
+/// Reads a session file; answers are derived again with `routes`.
+pub fn read(bytes: &[u8], routes: &Routes) -> Result<Vec<Received>, FileError> {
     let header: Header =
         serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
     check_header(&header)?;
@@ -139,7 +141,7 @@ pub fn read_lines(
     mut input: impl BufRead,
     routes: &Routes,
     progress: &Progress,
-) -> Result<Vec<Capture>, FileError> {
+) -> Result<Vec<Received>, FileError> {
     let io_error = |e: io::Error| FileError::Io(e.to_string());
     let mut line = Vec::new();
     let n = input.read_until(b'\n', &mut line).map_err(io_error)?;
@@ -152,8 +154,7 @@ pub fn read_lines(
         .map_err(|_| FileError::Layout { line: 1 })?;
     check_header(&header)?;
 
-    // Lines are read here and turned into captures (the costly part:
-    // summaries) in batches spread over the cores.
+    // Lines are read here and parsed in batches spread over the cores.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut captures = Vec::new();
     let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
@@ -203,7 +204,7 @@ fn read_batch(
     batch: &mut Vec<(usize, Vec<u8>)>,
     routes: &Routes,
     workers: usize,
-    captures: &mut Vec<Capture>,
+    captures: &mut Vec<Received>,
 ) -> Result<(), FileError> {
     let first_index = captures.len();
     let read = |(offset, (line_number, record)): (usize, &(usize, Vec<u8>))| {
@@ -216,7 +217,7 @@ fn read_batch(
         })
     };
     let chunk = batch.len().div_ceil(workers.max(1)).max(1);
-    let results: Vec<Result<Vec<Capture>, FileError>> = if workers <= 1 || batch.len() < 2 {
+    let results: Vec<Result<Vec<Received>, FileError>> = if workers <= 1 || batch.len() < 2 {
         vec![batch.iter().enumerate().map(read).collect()]
     } else {
         std::thread::scope(|scope| {
@@ -263,7 +264,7 @@ fn check_header(header: &Header) -> Result<(), FileError> {
     Ok(())
 }
 
-fn capture_from(record: CaptureIn, routes: &Routes) -> Result<Capture, String> {
+fn capture_from(record: CaptureIn, routes: &Routes) -> Result<Received, String> {
     let received_at = DateTime::parse_from_rfc3339(&record.received_at)
         .map_err(|e| format!("received_at \"{}\": {e}", record.received_at))?;
     let body = match (record.body, record.body_base64) {
@@ -274,20 +275,18 @@ fn capture_from(record: CaptureIn, routes: &Routes) -> Result<Capture, String> {
         (None, None) => Vec::new(),
         (Some(_), Some(_)) => return Err("has both body and body_base64".to_owned()),
     };
-    let summary = if record.response_status == 413 && body.is_empty() {
-        Summary::oversize(&record.url, routes, Oversize::default())
-    } else {
-        Summary::of_request(&record.method, &record.url, &body, routes)
-    };
-    Ok(Capture {
-        id: record.id,
+    let head = RequestHead::new(
+        &record.method,
+        &record.url,
+        &record.remote_addr,
+        record.headers,
+    );
+    Ok(Received::loaded(
+        record.id,
         received_at,
-        remote_addr: record.remote_addr,
-        method: record.method,
-        url: record.url,
-        headers: record.headers,
+        head,
         body,
-        response_status: record.response_status,
-        summary,
-    })
+        Some(record.response_status),
+        routes,
+    ))
 }

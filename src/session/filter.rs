@@ -365,10 +365,10 @@ impl Matcher {
         self.groups_all
             || (self
                 .events
-                .contains(EventClass::of(view.summary.event.as_ref()))
+                .contains(EventClass::of(view.summary.known_event().as_ref()))
                 && self
                     .entities
-                    .contains(EntityClass::of(view.summary.entity.as_ref()))
+                    .contains(EntityClass::of(view.summary.known_entity().as_ref()))
                 && self.paths.contains(view.capture.summary.route)
                 && self.statuses.contains(view.summary.status()))
     }
@@ -408,16 +408,16 @@ impl<'a> BodyCache<'a> {
         let capture = view.capture;
         if !self.capture.is_some_and(|c| std::ptr::eq(c, capture)) {
             self.capture = Some(capture);
-            self.found = needle.is_in(&capture.body);
+            self.found = needle.is_in(capture.content());
             self.elements = None;
         }
         if !self.found {
             return false;
         }
-        let (true, Some(element)) = (capture.summary.rows.len() > 1, view.summary.element) else {
+        let (true, Some(element)) = (capture.summary.rows().len() > 1, view.summary.element) else {
             return true;
         };
-        let body = &capture.body;
+        let body = capture.content();
         let elements = self.elements.get_or_insert_with(|| element_ranges(body));
         match elements.get(element as usize) {
             Some(range) => needle.is_in(&body[range.clone()]),
@@ -933,7 +933,6 @@ fn scan_one(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32
     /// The head of a body; the hardware follows the rest on its own.
     const BODY_HEAD: usize = 8192;
     let text = matcher.needle.is_some();
-    let status = !matcher.statuses.is_all();
     let mut cache = BodyCache::default();
     let mut rows = Vec::new();
     for k in 0..source.len() {
@@ -950,9 +949,6 @@ fn scan_one(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32
                     prefetch(id.as_ptr());
                 }
             }
-            if status {
-                prefetch(view.summary.findings.as_ptr().cast());
-            }
         }
         if text
             && let Some(view) = source.get(k + BODY_AHEAD).and_then(|r| session.row(r))
@@ -962,7 +958,7 @@ fn scan_one(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32
                 .and_then(|r| session.row(r))
                 .is_none_or(|prev| !std::ptr::eq(prev.capture, view.capture))
         {
-            let body = &view.capture.body;
+            let body = view.capture.content();
             for line in (0..body.len().min(BODY_HEAD)).step_by(64) {
                 prefetch(body.as_ptr().wrapping_add(line));
             }

@@ -25,9 +25,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::capture::{Capture, Oversize, Routes, Summary};
+use crate::capture::{Answer, Received, Refusal, RequestHead, Routes};
 use crate::hs::EntityType;
 use crate::hs::envelope::json_kind;
+use crate::listener::server::reason_phrase;
 use crate::session::file;
 
 /// Where requests without a `Host` header are said to have gone when a
@@ -58,7 +59,7 @@ pub enum HarError {
 /// when a capture has no usable `Host` header.
 pub fn write<'a>(
     out: &mut impl Write,
-    captures: impl IntoIterator<Item = &'a Capture>,
+    captures: impl IntoIterator<Item = &'a Received>,
     origin: &str,
 ) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(64 * 1024, out);
@@ -82,7 +83,7 @@ struct EntryOut<'a> {
     started_date_time: String,
     time: u32,
     request: RequestOut<'a>,
-    response: ResponseOut<'a>,
+    response: ResponseOut,
     cache: Empty,
     timings: Timings,
     #[serde(rename = "_id")]
@@ -111,7 +112,7 @@ struct RequestOut<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PostDataOut<'a> {
-    mime_type: &'a str,
+    mime_type: std::borrow::Cow<'a, str>,
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<&'static str>,
@@ -121,13 +122,13 @@ struct PostDataOut<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResponseOut<'a> {
+struct ResponseOut {
     status: u16,
     status_text: &'static str,
     http_version: &'static str,
     cookies: &'static [Empty],
     headers: ResponseHeaders,
-    content: ContentOut<'a>,
+    content: ContentOut,
     #[serde(rename = "redirectURL")]
     redirect_url: &'static str,
     headers_size: i64,
@@ -136,10 +137,10 @@ struct ResponseOut<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ContentOut<'a> {
+struct ContentOut {
     size: i64,
     mime_type: &'static str,
-    text: &'a str,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -159,25 +160,30 @@ struct Timings {
 #[derive(Serialize)]
 struct Empty {}
 
-/// Request headers as HAR `{name, value}` objects, without copying them.
-struct Headers<'a>(&'a [(String, String)]);
+/// Request headers as HAR `{name, value}` objects; values that are not
+/// UTF-8 are written with U+FFFD.
+struct Headers<'a>(&'a RequestHead);
 
 impl Serialize for Headers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|(name, value)| NameValue {
-            name: name.as_str(),
-            value: value.as_str(),
+        serializer.collect_seq(self.0.headers().map(|h| NameValue {
+            name: std::borrow::Cow::Borrowed(h.name),
+            value: h.value_text(),
         }))
     }
 }
 
 impl<'a> EntryOut<'a> {
-    fn of(capture: &'a Capture, origin: &str) -> Self {
-        let url = absolute_url(capture, origin);
-        let exact_url = (request_target(&url) != capture.url).then_some(capture.url.as_str());
+    fn of(capture: &'a Received, origin: &str) -> Self {
+        let head = &capture.head;
+        let url = absolute_url(head, origin);
+        let exact_url = (request_target(&url) != head.url()).then_some(head.url());
         let query_string = query_pairs(&url);
         let post_data = (!capture.body.is_empty()).then(|| {
-            let mime_type = header(&capture.headers, "content-type").unwrap_or("");
+            let mime_type = head
+                .header("content-type")
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
             match std::str::from_utf8(&capture.body) {
                 Ok(text) => PostDataOut {
                     mime_type,
@@ -194,39 +200,39 @@ impl<'a> EntryOut<'a> {
             }
         });
         let response_body = capture.response_body();
-        let status = capture.response_status;
+        let response_size = response_body.len();
+        let status = capture.status();
         EntryOut {
             started_date_time: capture.received_at_text(),
             time: 0,
             request: RequestOut {
-                method: &capture.method,
+                method: head.method(),
                 url,
                 http_version: HTTP_VERSION,
                 cookies: &[],
-                headers: Headers(&capture.headers),
+                headers: Headers(head),
                 query_string,
                 post_data,
-                headers_size: request_headers_size(capture),
+                headers_size: request_headers_size(head),
                 body_size: capture.body.len() as i64,
                 exact_url,
             },
             response: ResponseOut {
                 status,
-                status_text: tiny_http::StatusCode(status).default_reason_phrase(),
+                status_text: reason_phrase(status),
                 http_version: HTTP_VERSION,
                 cookies: &[],
                 headers: ResponseHeaders {
-                    content_length: response_body.len(),
+                    content_length: response_size,
                 },
                 content: ContentOut {
-                    size: response_body.len() as i64,
+                    size: response_size as i64,
                     mime_type: "application/json",
                     text: response_body,
                 },
                 redirect_url: "",
-                // tiny_http adds headers (Date, Server) that were not kept.
                 headers_size: -1,
-                body_size: response_body.len() as i64,
+                body_size: response_size as i64,
             },
             cache: Empty {},
             timings: Timings {
@@ -235,7 +241,7 @@ impl<'a> EntryOut<'a> {
                 receive: 0,
             },
             id: capture.id,
-            remote_addr: &capture.remote_addr,
+            remote_addr: head.remote(),
         }
     }
 }
@@ -261,25 +267,20 @@ impl Serialize for ResponseHeaders {
     }
 }
 
-/// The first value of a header, by case-insensitive name.
-fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
 /// The request as a URI: `http://{Host}{url}`, or `origin` when the Host
 /// header is missing or not a plain authority. Characters a URI may not hold
 /// are percent-encoded.
-fn absolute_url(capture: &Capture, origin: &str) -> String {
-    let target = capture.url.as_str();
+fn absolute_url(head: &RequestHead, origin: &str) -> String {
+    let target = head.url();
     let mut url = String::with_capacity(origin.len() + target.len() + 16);
     if has_scheme(target) {
         push_uri_encoded(&mut url, target);
         return url;
     }
-    match header(&capture.headers, "host").filter(|h| is_authority(h)) {
+    let host = head
+        .header("host")
+        .and_then(|h| std::str::from_utf8(h).ok());
+    match host.filter(|h| is_authority(h)) {
         Some(host) => {
             url.push_str("http://");
             url.push_str(host);
@@ -392,12 +393,11 @@ fn hex_pair(high: u8, low: u8) -> Option<u8> {
 }
 
 /// The size of the request line and headers as received (HTTP/1.1 framing).
-fn request_headers_size(capture: &Capture) -> i64 {
-    let line = capture.method.len() + 1 + capture.url.len() + 1 + HTTP_VERSION.len() + 2;
-    let headers: usize = capture
-        .headers
-        .iter()
-        .map(|(name, value)| name.len() + 2 + value.len() + 2)
+fn request_headers_size(head: &RequestHead) -> i64 {
+    let line = head.method().len() + 1 + head.url().len() + 1 + HTTP_VERSION.len() + 2;
+    let headers: usize = head
+        .headers()
+        .map(|h| h.name.len() + 2 + h.value.len() + 2)
         .sum();
     (line + headers + 2) as i64
 }
@@ -408,8 +408,8 @@ fn request_headers_size(capture: &Capture) -> i64 {
 /// Captures from a HAR file: each entry's request becomes a capture (method,
 /// URL as path and query, headers in order, body, time, response status).
 /// `source` (the file name) is what `remote_addr` shows unless the entry
-/// carries hookscope's own `_remoteAddr`. Summaries are derived with `routes`.
-pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Capture>, HarError> {
+/// carries hookscope's own `_remoteAddr`. Answers are derived with `routes`.
+pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Received>, HarError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut doc: Value =
         serde_json::from_slice(bytes).map_err(|e| HarError::Json(e.to_string()))?;
@@ -477,7 +477,7 @@ fn capture_of(
     mut entry: Value,
     routes: &Routes,
     source: &str,
-) -> Result<(Capture, Option<u64>), String> {
+) -> Result<(Received, Option<u64>), String> {
     let Value::Object(entry) = &mut entry else {
         return Err(format!("the entry is {}, not an object", json_kind(&entry)));
     };
@@ -518,64 +518,21 @@ fn capture_of(
     });
     let remote_addr = take_string(entry, "_remoteAddr").unwrap_or_else(|| source.to_owned());
 
-    let summary = if status == Some(413) && body.is_empty() {
-        let sent = entry
+    let head = RequestHead::new(&method, &url, &remote_addr, headers);
+    let mut capture = Received::loaded(0, received_at, head, body, status, routes);
+    // A body refused unread: the cap is in the response that was sent.
+    if let Answer::Refused(refusal) = &mut capture.answer
+        && let Refusal::TooLarge { cap, .. } = &mut **refusal
+    {
+        *cap = entry
             .get("response")
             .and_then(|r| r.get("content"))
             .and_then(|c| c.get("text"))
-            .and_then(Value::as_str);
-        oversize_summary(&url, &headers, sent, routes)
-    } else {
-        Summary::of_request(&method, &url, &body, routes)
-    };
-    let response_status = status.unwrap_or(summary.response_status);
-    let capture = Capture {
-        id: 0,
-        received_at,
-        remote_addr,
-        method,
-        url,
-        headers,
-        body,
-        response_status,
-        summary,
-    };
+            .and_then(Value::as_str)
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .and_then(|body| body.get("max_body").and_then(Value::as_u64));
+    }
     Ok((capture, id))
-}
-
-/// A body refused unread: the announced length is the request's
-/// Content-Length and the cap is in the response that was sent; the summary
-/// is the one that gives back that response, when one does.
-fn oversize_summary(
-    url: &str,
-    headers: &[(String, String)],
-    sent: Option<&str>,
-    routes: &Routes,
-) -> Summary {
-    let announced = header(headers, "content-length").and_then(|v| v.trim().parse().ok());
-    let cap = sent
-        .and_then(|text| serde_json::from_str::<Value>(text).ok())
-        .and_then(|body| body.get("max_body").and_then(Value::as_u64));
-    let candidates = [
-        Oversize { announced, cap },
-        Oversize {
-            announced: None,
-            cap,
-        },
-        Oversize {
-            announced,
-            cap: None,
-        },
-        Oversize::default(),
-    ];
-    let mut summaries = candidates.map(|oversize| Summary::oversize(url, routes, oversize));
-    let matching = summaries
-        .iter()
-        .position(|s| Some(s.response_body.as_str()) == sent)
-        .unwrap_or(0);
-    summaries.swap(0, matching);
-    let [summary, ..] = summaries;
-    summary
 }
 
 fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
@@ -709,11 +666,11 @@ pub fn export_session(session: &Path, har: &Path) -> Result<usize, String> {
 /// A session file does not say which paths were the webhook paths, and the
 /// response body is derived from them. When the default paths do not explain
 /// the statuses that were sent, the paths are inferred from the captures
-/// that were not refused (404/405) and the summaries derived again.
-fn with_inferred_routes(captures: Vec<Capture>) -> Vec<Capture> {
-    if captures
+/// that were not refused (404/405) and the answers derived again.
+fn with_inferred_routes(captures: Vec<Received>) -> Vec<Received> {
+    if !captures
         .iter()
-        .all(|c| c.summary.response_status == c.response_status)
+        .any(|c| matches!(c.answer, Answer::Recorded(_)))
     {
         return captures;
     }
@@ -723,31 +680,37 @@ fn with_inferred_routes(captures: Vec<Capture>) -> Vec<Capture> {
     }
     captures
         .into_iter()
-        .map(|mut c| {
-            c.summary = if c.response_status == 413 && c.body.is_empty() {
-                Summary::oversize(&c.url, &routes, Oversize::default())
-            } else {
-                Summary::of_request(&c.method, &c.url, &c.body, &routes)
-            };
-            c
+        .map(|c| {
+            let status = c.status();
+            Received::loaded(
+                c.id,
+                c.received_at,
+                c.head,
+                c.body.into_vec(),
+                Some(status),
+                &routes,
+            )
         })
         .collect()
 }
 
-fn infer_routes(captures: &[Capture]) -> Routes {
+fn infer_routes(captures: &[Received]) -> Routes {
     use std::collections::BTreeMap;
     let mut job: BTreeMap<&str, usize> = BTreeMap::new();
     let mut candidate: BTreeMap<&str, usize> = BTreeMap::new();
     for c in captures {
-        if matches!(c.response_status, 404 | 405) || !c.method.eq_ignore_ascii_case("POST") {
+        if matches!(c.status(), 404 | 405) || !c.head.method().eq_ignore_ascii_case("POST") {
             continue;
         }
-        let path = c.url.split(['?', '#']).next().unwrap_or(&c.url);
-        for row in &c.summary.rows {
-            match row.entity {
-                Some(EntityType::Job) => *job.entry(path).or_default() += 1,
-                Some(EntityType::Candidate) => *candidate.entry(path).or_default() += 1,
-                _ => {}
+        let path = crate::capture::summary::path_of(c.head.url());
+        let Ok(elements) = crate::hs::parse_body(c.content()) else {
+            continue;
+        };
+        for envelope in elements.iter().flatten() {
+            match envelope.entity {
+                EntityType::Job => *job.entry(path).or_default() += 1,
+                EntityType::Candidate => *candidate.entry(path).or_default() += 1,
+                EntityType::Unknown(_) => {}
             }
         }
     }

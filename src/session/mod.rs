@@ -6,7 +6,6 @@ pub mod entities;
 pub mod file;
 pub mod filter;
 pub mod har;
-pub mod journal;
 pub mod open;
 pub mod overview;
 
@@ -86,7 +85,7 @@ impl Session {
         let duplicate = self
             .anomalies
             .note_body(capture_pos, &capture, &self.captures);
-        for (row, summary) in capture.summary.rows.iter().enumerate() {
+        for (row, summary) in capture.summary.rows().iter().enumerate() {
             let row_pos = self.rows.len() as u32;
             self.rows.push(RowRef {
                 capture: capture_pos,
@@ -94,7 +93,7 @@ impl Session {
             });
             let mut flags = entities::finding_flags(summary)
                 | self.entities.record(summary, row_pos, capture.received_at);
-            if duplicate && summary.event.is_some() {
+            if duplicate && summary.has_event() {
                 flags |= flag::DUPLICATE;
             }
             self.anomalies.push_row(row_pos, flags);
@@ -127,7 +126,7 @@ impl Session {
     pub fn row(&self, index: usize) -> Option<RowView<'_>> {
         let r = self.rows.get(index)?;
         let capture = self.captures.get(r.capture as usize)?;
-        let summary = capture.summary.rows.get(r.row as usize)?;
+        let summary = capture.summary.row(r.row)?;
         Some(RowView {
             id: RowId {
                 capture: capture.id,
@@ -140,7 +139,7 @@ impl Session {
 
     pub fn row_index(&self, id: RowId) -> Option<usize> {
         let pos = *self.capture_index.get(&id.capture)? as usize;
-        let rows = self.captures.get(pos)?.summary.rows.len();
+        let rows = self.captures.get(pos)?.summary.rows().len();
         if id.row as usize >= rows {
             return None;
         }
@@ -199,7 +198,7 @@ impl Session {
         let Some(view) = self.row(index) else {
             return PreviousVersion::NotApplicable;
         };
-        if view.summary.event != Some(EventKind::Update) {
+        if !view.summary.is(&EventKind::Update) {
             return PreviousVersion::NotApplicable;
         }
         let Some(entity) = entity_key(view.summary).and_then(|key| self.entities.get(&key)) else {
@@ -213,7 +212,7 @@ impl Session {
             .filter_map(|&r| self.row(r as usize))
             .find(|earlier| {
                 matches!(
-                    earlier.summary.event,
+                    earlier.summary.event(),
                     Some(EventKind::Creation | EventKind::Update)
                 )
             })
@@ -226,8 +225,8 @@ impl Session {
     /// keeps no parsed values).
     pub fn envelope(&self, row: RowId) -> Option<Envelope> {
         let capture = self.capture(row.capture)?;
-        let element = capture.summary.rows.get(row.row as usize)?.element? as usize;
-        hs::parse_body(&capture.body)
+        let element = capture.summary.row(row.row)?.element? as usize;
+        hs::parse_body(capture.content())
             .ok()?
             .into_iter()
             .nth(element)?
@@ -262,25 +261,15 @@ impl Session {
     pub fn anomaly_level(&self, row: RowId) -> Option<Level> {
         let index = self.row_index(row)?;
         let flags = self.anomalies.flags(index);
-        let own = if flags & (flag::AFTER_DELETE | flag::DUPLICATE) != 0 {
+        // The anomalies read from findings (wrong path, type mismatch) are
+        // warnings, as the summary makes them.
+        if flags & (flag::AFTER_DELETE | flag::DUPLICATE | flag::FROM_FINDINGS) != 0 {
             Some(Level::Warning)
         } else if flags & flag::NO_CREATION != 0 {
             Some(Level::Info)
         } else {
             None
-        };
-        if flags & flag::FROM_FINDINGS == 0 {
-            return own;
         }
-        let from_findings = self
-            .row(index)?
-            .summary
-            .findings
-            .iter()
-            .filter(|f| entities::finding_anomaly(f).is_some())
-            .map(|f| f.level)
-            .max();
-        own.max(from_findings)
     }
 
     /// The kinds of the row's anomalies, without writing messages.
@@ -346,11 +335,8 @@ impl Session {
         let (Some(view), Some(r)) = (self.row(index), self.rows.get(index)) else {
             return Vec::new();
         };
-        let event = view
-            .summary
-            .event
-            .as_ref()
-            .map_or("event", EventKind::as_str);
+        let event = view.summary.event();
+        let event = event.as_ref().map_or("event", EventKind::as_str);
         let what = match entity_key(view.summary) {
             Some(key) => format!("{} {}", key.entity, key.id),
             None => "this entity".to_owned(),
@@ -382,7 +368,7 @@ impl Session {
                             .iter()
                             .rev()
                             .filter_map(|&i| self.row(i as usize))
-                            .find(|v| v.summary.event == Some(EventKind::Delete))
+                            .find(|v| v.summary.is(&EventKind::Delete))
                     });
                     let when = delete
                         .map(|d| format!(" at {}", clock(d.capture)))
@@ -431,7 +417,7 @@ impl Session {
                     out.push(anomaly);
                 }
                 AnomalyKind::WrongPath | AnomalyKind::TypeMismatch => {
-                    for finding in &view.summary.findings {
+                    for finding in &view.capture.findings(view.id.row) {
                         if entities::finding_anomaly(finding) == Some(kind) {
                             let mut anomaly = plain(kind, finding.level, finding.message.clone());
                             anomaly.pointer = Some(finding.pointer.clone());
@@ -470,7 +456,7 @@ fn clock(capture: &Capture) -> String {
 /// The entity a row speaks of, when it names one.
 pub fn entity_key(summary: &RowSummary) -> Option<EntityKey> {
     Some(EntityKey {
-        entity: summary.entity.clone()?,
-        id: summary.entity_id.clone()?,
+        entity: summary.entity()?,
+        id: summary.entity_id.as_deref()?.to_owned(),
     })
 }

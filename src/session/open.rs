@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use crate::capture::{Capture, Routes, Summary};
+use crate::capture::{Received, RequestHead, Routes};
 use crate::hs::{self, EntityType};
 
 use super::file::{self, FileError};
@@ -63,7 +63,7 @@ const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Reads `bytes` (the content of the file called `name`) in whatever format
 /// it is. The error says why in words a user can act on.
-pub fn read(name: &str, bytes: &[u8], routes: &Routes) -> Result<(Format, Vec<Capture>), String> {
+pub fn read(name: &str, bytes: &[u8], routes: &Routes) -> Result<(Format, Vec<Received>), String> {
     match sniff(bytes) {
         Format::Session => file::read(bytes, routes)
             .map(|captures| (Format::Session, captures))
@@ -79,12 +79,12 @@ pub fn read(name: &str, bytes: &[u8], routes: &Routes) -> Result<(Format, Vec<Ca
 
 /// Reads the file at `path`, reporting bytes to `progress` and stopping when
 /// it is cancelled. A session is read a line at a time, so that memory holds
-/// the captures and not the file too.
+/// the captures and not the file too. Summaries are for the caller to make.
 pub fn read_file(
     path: &Path,
     routes: &Routes,
     progress: &Progress,
-) -> Result<(Format, Vec<Capture>), String> {
+) -> Result<(Format, Vec<Received>), String> {
     let name = file_name(path);
     let file = File::open(path).map_err(|e| e.to_string())?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -146,7 +146,7 @@ fn sniff(bytes: &[u8]) -> Format {
 
 /// A file holding a webhook body becomes one capture, marked as loaded from
 /// that file where the remote address would be.
-pub fn payload(name: &str, bytes: &[u8], routes: &Routes) -> Result<Capture, String> {
+pub fn payload(name: &str, bytes: &[u8], routes: &Routes) -> Result<Received, String> {
     let elements = hs::parse_body(bytes)
         .map_err(|e| format!("not a hookscope session, a HAR file or a webhook payload: {e}"))?;
     // Any JSON object parses as an envelope with findings; a file is a
@@ -162,21 +162,23 @@ pub fn payload(name: &str, bytes: &[u8], routes: &Routes) -> Result<Capture, Str
         );
     };
     let url = match envelope.entity {
-        EntityType::Candidate => routes.candidate_path.clone(),
-        _ => routes.job_path.clone(),
+        EntityType::Candidate => &routes.candidate_path,
+        _ => &routes.job_path,
     };
-    let summary = Summary::of_request("POST", &url, bytes, routes);
-    Ok(Capture {
-        id: 0,
-        received_at: crate::capture::received_now(),
-        remote_addr: format!("file {name}"),
-        method: "POST".to_owned(),
+    let head = RequestHead::new(
+        "POST",
         url,
-        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body: bytes.to_vec(),
-        response_status: summary.response_status,
-        summary,
-    })
+        &format!("file {name}"),
+        [("Content-Type", "application/json")],
+    );
+    Ok(Received::loaded(
+        0,
+        crate::capture::received_now(),
+        head,
+        bytes.to_vec(),
+        None,
+        routes,
+    ))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -151,14 +151,20 @@ impl Overview {
     }
 
     fn add(&mut self, capture: &Capture) {
-        let rows = &capture.summary.rows;
+        let rows = capture.summary.rows();
         self.events += rows.len();
         for row in rows {
-            bump(&mut self.per_event, EventClass::of(row.event.as_ref()));
-            bump(&mut self.per_entity, EntityClass::of(row.entity.as_ref()));
+            bump(
+                &mut self.per_event,
+                EventClass::of(row.known_event().as_ref()),
+            );
+            bump(
+                &mut self.per_entity,
+                EntityClass::of(row.known_entity().as_ref()),
+            );
             bump(&mut self.per_status, row.status());
-            for finding in &row.findings {
-                bump(&mut self.findings, finding.level);
+            for level in [Level::Error, Level::Warning, Level::Info] {
+                add(&mut self.findings, level, row.tally.of_level(level));
             }
         }
         self.add_to_minute(capture.received_at, rows.len());
@@ -214,8 +220,12 @@ fn count_of<K: PartialEq>(counts: &[(K, usize)], key: K) -> usize {
 }
 
 fn bump<K: PartialEq>(counts: &mut [(K, usize)], key: K) {
+    add(counts, key, 1);
+}
+
+fn add<K: PartialEq>(counts: &mut [(K, usize)], key: K, more: usize) {
     if let Some((_, n)) = counts.iter_mut().find(|(k, _)| *k == key) {
-        *n += 1;
+        *n += more;
     }
 }
 

@@ -3,16 +3,18 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::capture::Capture;
+use crate::capture::{Capture, Received};
 use crate::cli::ListenArgs;
 use crate::ingest::{Ingest, ListenerState};
-use crate::listener::{ListenerConfig, Waker};
+use crate::journal::{self, Journal};
+use crate::listener::ListenerConfig;
+use crate::loading::Loading;
 use crate::session::filter::{Filter, FilteredRows};
-use crate::session::journal::{self, Journal};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
+use crate::waker::Waker;
 
 use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
 use super::files::{ExportKind, ExportScope, FileWork, OpenMode, Outcome};
@@ -27,8 +29,6 @@ use super::{
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 /// Coalesces wake-ups from the listener to about one per frame.
 const WAKE_DELAY: Duration = Duration::from_millis(4);
-/// How often the journals' disk use is measured again while captures arrive.
-const JOURNAL_SIZE_EVERY: Duration = Duration::from_secs(2);
 
 /// What the user asked for while drawing; applied after the frame is drawn.
 #[derive(Debug)]
@@ -52,40 +52,69 @@ pub enum Action {
     DismissNotice,
 }
 
-/// How the window starts: listener options, files to open, where journals
-/// and settings live, and which file dialogs to use.
+/// How the window starts: a listener already accepting, files to open,
+/// where journals and settings live, and which file dialogs to use.
 pub struct Startup {
-    pub listen: ListenArgs,
+    pub ingest: Ingest,
+    /// This session's crash journal, which the listener writes.
+    pub journal: Option<Arc<Journal>>,
+    /// What went wrong while starting, to show in the window.
+    pub notice: Option<Notice>,
     pub files: Vec<PathBuf>,
     /// `None` keeps everything in memory: no journal, no restore.
     pub data_dir: Option<PathBuf>,
+    pub settings: Settings,
     pub dialogs: Arc<dyn FileDialogs>,
+    /// Given its target once the window exists.
+    pub waker: Waker,
 }
 
 impl Startup {
-    /// The window as the command line asks for it.
+    /// The window as the command line asks for it: the saved settings are
+    /// read, the journal created and the listener started, before any
+    /// window exists.
     pub fn desktop(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> Self {
+        let settings = Settings::load(&super::settings_path(&data_dir));
+        let config = listen.apply_to(settings.listener.config());
+        let (journal, notice) = match Journal::create(&data_dir) {
+            Ok(journal) => (Some(Arc::new(journal)), None),
+            Err(e) => (
+                None,
+                Some(error(format!(
+                    "No crash journal in {}: {e}. Captures are not protected against a crash.",
+                    data_dir.display()
+                ))),
+            ),
+        };
+        let waker = Waker::new();
+        let mut ingest = Ingest::new(config, waker.clone(), journal.clone());
+        ingest.start();
         Self {
-            listen,
+            ingest,
+            journal,
+            notice,
             files,
             data_dir: Some(data_dir),
+            settings,
             dialogs: Arc::new(NativeDialogs),
+            waker,
         }
     }
 
     /// A window that listens with `config` and touches no file by itself.
     pub fn in_memory(config: ListenerConfig) -> Self {
+        let waker = Waker::new();
+        let mut ingest = Ingest::new(config, waker.clone(), None);
+        ingest.start();
         Self {
-            listen: ListenArgs {
-                bind: Some(config.bind),
-                port: Some(config.port),
-                job_path: Some(config.routes.job_path),
-                candidate_path: Some(config.routes.candidate_path),
-                max_body: Some(config.max_body),
-            },
+            ingest,
+            journal: None,
+            notice: None,
             files: Vec::new(),
             data_dir: None,
+            settings: Settings::default(),
             dialogs: Arc::new(NoDialogs),
+            waker,
         }
     }
 }
@@ -111,6 +140,13 @@ impl View {
     }
 }
 
+/// Captures being added from files, and what to say once they are in.
+struct Load {
+    label: String,
+    loading: Loading,
+    done: String,
+}
+
 /// A message under the top bar until dismissed or replaced.
 pub struct Notice {
     pub text: String,
@@ -121,13 +157,13 @@ pub struct App {
     session: Session,
     ingest: Ingest,
     journal: Option<Arc<Journal>>,
-    data_dir: Option<PathBuf>,
-    journal_bytes: u64,
-    journal_measured: Option<Instant>,
-    /// Captures arrived since the journals were last measured.
-    journal_stale: bool,
+    /// The disk the journals use, measured on a worker.
+    journal_usage: Option<journal::DiskUsage>,
     settings: Settings,
     files: FileWork,
+    /// Captures read from files, entering the session a batch at a time.
+    loading: Option<Load>,
+    waker: Waker,
     prompt: Option<Prompt>,
     notice: Option<Notice>,
     selection: Option<RowId>,
@@ -151,17 +187,13 @@ impl App {
 
     pub fn start(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
         theme::install(&cc.egui_ctx);
-        let settings: Settings = cc
-            .storage
-            .and_then(|storage| eframe::get_value(storage, Settings::KEY))
-            .unwrap_or_default();
-        let config = startup.listen.apply_to(settings.listener.config());
         let ctx = cc.egui_ctx.clone();
-        let waker: Waker = Arc::new(move || ctx.request_repaint_after(WAKE_DELAY));
+        let waker = startup.waker;
+        waker.set(move || ctx.request_repaint_after(WAKE_DELAY));
 
-        let mut notice = None;
+        let mut notice = startup.notice;
         let mut prompt = None;
-        let mut journal = None;
+        let mut journal_usage = None;
         if let Some(dir) = &startup.data_dir {
             match journal::unfinished(dir) {
                 Ok(list) if !list.is_empty() => prompt = Some(Prompt::Restore(list)),
@@ -172,30 +204,19 @@ impl App {
                     )))
                 }
             }
-            match Journal::create(dir) {
-                Ok(created) => journal = Some(Arc::new(created)),
-                Err(e) => {
-                    notice = Some(error(format!(
-                        "No crash journal in {}: {e}. Captures are not protected against a crash.",
-                        dir.display()
-                    )))
-                }
-            }
+            journal_usage = journal::DiskUsage::start(dir.clone(), waker.clone()).ok();
         }
 
-        let mut ingest = Ingest::new(config, waker.clone(), journal.clone());
-        ingest.start();
         let mut app = Self {
             session: Session::new(),
-            top_bar: top_bar::TopBarState::from_config(ingest.config()),
-            ingest,
-            journal,
-            data_dir: startup.data_dir,
-            journal_bytes: 0,
-            journal_measured: None,
-            journal_stale: true,
-            settings,
-            files: FileWork::new(startup.dialogs, waker),
+            top_bar: top_bar::TopBarState::from_config(startup.ingest.config()),
+            ingest: startup.ingest,
+            journal: startup.journal,
+            journal_usage,
+            settings: startup.settings,
+            files: FileWork::new(startup.dialogs, waker.clone()),
+            loading: None,
+            waker,
             prompt,
             notice,
             selection: None,
@@ -275,15 +296,21 @@ impl App {
         captures
     }
 
-    /// Whether file work (a dialog, reading or writing) is under way.
+    /// Whether file work (a dialog, reading, loading or writing) is under way.
     pub fn is_busy(&self) -> bool {
-        self.files.is_busy()
+        self.files.is_busy() || self.loading.is_some()
     }
 
     /// Adds a capture made elsewhere, with a fresh id.
     pub fn feed(&mut self, mut capture: Capture) {
         capture.id = self.ingest.next_id();
         self.session.push(capture);
+    }
+
+    /// Adds a request made elsewhere, summarised with the listener's paths.
+    pub fn feed_received(&mut self, received: Received) {
+        let capture = received.summarise(&self.ingest.config().routes);
+        self.feed(capture);
     }
 
     /// Opens files as the user asked: straight away into an empty session,
@@ -339,7 +366,8 @@ impl App {
                     && !list.is_empty()
                 {
                     let routes = self.ingest.config().routes.clone();
-                    if let Err(e) = self.files.restore(list.remove(0), routes) {
+                    let journal = self.journal.clone();
+                    if let Err(e) = self.files.restore(list.remove(0), routes, journal) {
                         self.notice = Some(error(e));
                     }
                 }
@@ -370,12 +398,89 @@ impl App {
         self.entities.clear();
     }
 
+    /// Starts adding `received` to the session, a batch per frame.
+    fn load(&mut self, label: String, received: Vec<Received>, done: String) {
+        if let Some(max) = received.iter().map(|c| c.id).max() {
+            self.ingest.reserve_ids_through(max);
+        }
+        let routes = self.ingest.config().routes.clone();
+        match Loading::start(received, routes, self.waker.clone()) {
+            Ok(loading) => {
+                self.loading = Some(Load {
+                    label,
+                    loading,
+                    done,
+                })
+            }
+            Err(e) => self.notice = Some(error(format!("Could not start loading: {e}"))),
+        }
+    }
+
+    /// Inserts what loading has ready, within the frame's budget; says so
+    /// when it is all in.
+    fn drain_loading(&mut self, ctx: &egui::Context) {
+        let Some(load) = &mut self.loading else {
+            return;
+        };
+        let session = &mut self.session;
+        let ingest = &self.ingest;
+        let more = load.loading.drain(DRAIN_BUDGET, |mut capture| {
+            // Ids read from a file stay unless this session has them already.
+            if capture.id == 0 || session.contains(capture.id) {
+                capture.id = ingest.next_id();
+            }
+            session.push(capture);
+        });
+        if more {
+            ctx.request_repaint();
+            return;
+        }
+        if load.loading.is_done()
+            && let Some(load) = self.loading.take()
+        {
+            self.notice = Some(info(if load.loading.is_cancelled() {
+                format!(
+                    "Stopped: {} of {} capture(s) were added",
+                    load.loading.inserted(),
+                    load.loading.total()
+                )
+            } else {
+                load.done
+            }));
+        }
+    }
+
+    /// A strip under the top bar while captures are being added.
+    fn loading_strip(&mut self, ui: &mut egui::Ui) {
+        let Some(load) = &mut self.loading else {
+            return;
+        };
+        egui::Panel::top("loading").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{}: {} of {} capture(s)",
+                    load.label,
+                    load.loading.inserted(),
+                    load.loading.total()
+                ));
+                ui.add(
+                    egui::ProgressBar::new(load.loading.fraction())
+                        .desired_width(240.0)
+                        .show_percentage(),
+                );
+                if !load.loading.is_cancelled() && ui.button("Stop").clicked() {
+                    load.loading.cancel();
+                }
+            });
+        });
+    }
+
     fn open_sample(&mut self, index: usize) {
         let Some((name, body)) = SAMPLES.get(index) else {
             return;
         };
         match open::payload(name, body.as_bytes(), &self.ingest.config().routes) {
-            Ok(capture) => self.feed(capture),
+            Ok(received) => self.feed_received(received),
             Err(e) => self.notice = Some(error(format!("Could not open the sample {name}: {e}"))),
         }
     }
@@ -404,13 +509,12 @@ impl App {
             Outcome::Opened {
                 mode,
                 files,
-                captures,
+                received,
             } => {
                 if mode == OpenMode::New {
                     self.clear_session();
                 }
-                let count = captures.len();
-                self.add_loaded(captures);
+                let count = received.len();
                 let names: Vec<String> = files.iter().map(|(p, _)| open::file_name(p)).collect();
                 let mut formats: Vec<String> = Vec::new();
                 for (_, format) in &files {
@@ -422,42 +526,20 @@ impl App {
                 for (path, _) in files {
                     self.settings.remember(path);
                 }
-                self.notice = Some(info(format!(
+                let done = format!(
                     "Opened {count} capture(s) from {} ({})",
                     names.join(", "),
                     formats.join(", ")
-                )));
+                );
+                self.load(format!("Opening {}", names.join(", ")), received, done);
             }
-            Outcome::Restored(captures, unfinished) => {
-                let count = captures.len();
-                // Restored captures go into this session's journal before
-                // the old one is deleted, so a second crash keeps them too.
-                let journalled = match &self.journal {
-                    Some(journal) => captures.iter().try_for_each(|c| journal.append(c)),
-                    None => Ok(()),
+            Outcome::Restored { received, problem } => {
+                let count = received.len();
+                let done = match problem {
+                    None => format!("Restored {count} capture(s) from the unfinished session"),
+                    Some(problem) => format!("Restored {count} capture(s), but {problem}"),
                 };
-                self.add_loaded(captures);
-                match journalled {
-                    Ok(()) => {
-                        let path = unfinished.path.clone();
-                        if let Err(e) = unfinished.discard() {
-                            self.notice = Some(error(format!(
-                                "Restored, but could not delete {}: {e}",
-                                path.display()
-                            )));
-                            return;
-                        }
-                        self.notice = Some(info(format!(
-                            "Restored {count} capture(s) from the unfinished session"
-                        )));
-                    }
-                    Err(e) => {
-                        self.notice = Some(error(format!(
-                            "Restored {count} capture(s), but could not journal them ({e}); the old journal {} is kept",
-                            unfinished.path.display()
-                        )))
-                    }
-                }
+                self.load("Restoring".to_owned(), received, done);
             }
             Outcome::Exported { path, count } => {
                 self.notice = Some(info(format!(
@@ -468,40 +550,6 @@ impl App {
             Outcome::Failed(message) => self.notice = Some(error(message)),
             Outcome::Cancelled => {}
         }
-    }
-
-    /// Adds captures read from a file, keeping their ids unless one is
-    /// already taken in this session.
-    fn add_loaded(&mut self, captures: Vec<Capture>) {
-        if let Some(max) = captures.iter().map(|c| c.id).max() {
-            self.ingest.reserve_ids_through(max);
-        }
-        for mut capture in captures {
-            if capture.id == 0 || self.session.contains(capture.id) {
-                capture.id = self.ingest.next_id();
-            }
-            self.session.push(capture);
-        }
-    }
-
-    /// Measures the journals' disk use once captures have arrived since the
-    /// last time, at most every `JOURNAL_SIZE_EVERY`.
-    fn measure_journals(&mut self, ctx: &egui::Context) {
-        let Some(dir) = &self.data_dir else {
-            return;
-        };
-        if !self.journal_stale {
-            return;
-        }
-        if let Some(at) = self.journal_measured
-            && at.elapsed() < JOURNAL_SIZE_EVERY
-        {
-            ctx.request_repaint_after(JOURNAL_SIZE_EVERY - at.elapsed());
-            return;
-        }
-        self.journal_bytes = journal::disk_usage(dir);
-        self.journal_measured = Some(Instant::now());
-        self.journal_stale = false;
     }
 
     fn window_title(&self) -> String {
@@ -535,12 +583,13 @@ impl eframe::App for App {
         if self.ingest.drain_into(&mut self.session, DRAIN_BUDGET) {
             ctx.request_repaint();
         }
+        self.drain_loading(ctx);
         self.visible.update(&self.session);
-        if let Some(wait) = self.ingest.heal() {
-            ctx.request_repaint_after(wait);
+        if self.session.row_count() != before
+            && let Some(usage) = &self.journal_usage
+        {
+            usage.refresh();
         }
-        self.journal_stale |= self.session.row_count() != before;
-        self.measure_journals(ctx);
         if let Some(outcome) = self.files.poll() {
             self.finish(outcome);
         }
@@ -580,6 +629,7 @@ impl eframe::App for App {
                     &mut actions,
                 )
             });
+        self.loading_strip(ui);
         if let Some(notice) = &self.notice {
             egui::Panel::top("notice").show(ui, |ui| top_bar::notice(ui, notice, &mut actions));
         }
@@ -588,7 +638,7 @@ impl eframe::App for App {
                 ui,
                 &self.session,
                 &self.ingest,
-                self.data_dir.as_ref().map(|_| self.journal_bytes),
+                self.journal_usage.as_ref().map(journal::DiskUsage::bytes),
             )
         });
         egui::Panel::right("detail")

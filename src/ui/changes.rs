@@ -45,7 +45,7 @@ pub fn show(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut Chang
                 return;
             }
             PreviousVersion::NotApplicable => {
-                let text = match view.summary.event {
+                let text = match view.summary.known_event() {
                     Some(EventKind::Creation) => {
                         "A creation compares against nothing: it is the first version."
                     }
@@ -110,11 +110,8 @@ pub fn show(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut Chang
 
 fn describe(row: RowView<'_>) -> String {
     let time = row.capture.received_at.with_timezone(&Local);
-    let event = row
-        .summary
-        .event
-        .as_ref()
-        .map_or("event", EventKind::as_str);
+    let event = row.summary.event();
+    let event = event.as_ref().map_or("event", EventKind::as_str);
     format!(
         "the {event} of {} (request #{})",
         time.format("%H:%M:%S%.3f"),
@@ -127,7 +124,7 @@ fn compare_picker(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut
         .pinned
         .filter(|id| *id != view.id)
         .and_then(|id| session.row(session.row_index(id)?))
-        .filter(|row| row.summary.entity == view.summary.entity);
+        .filter(|row| row.summary.entity() == view.summary.entity());
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Compare with");
         let current = match state
@@ -148,7 +145,7 @@ fn compare_picker(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut
                     .map(|e| e.row_indices())
                     .unwrap_or(&[]);
                 for row in rows.iter().filter_map(|&i| session.row(i as usize)) {
-                    if row.id != view.id && row.summary.event != Some(EventKind::Delete) {
+                    if row.id != view.id && !row.summary.is(&EventKind::Delete) {
                         ui.selectable_value(&mut state.compare_with, Some(row.id), describe(row));
                     }
                 }

@@ -60,8 +60,8 @@ pub fn show(
     for view in earlier {
         ui.horizontal(|ui| {
             let time = view.capture.received_at.with_timezone(&Local);
-            if let Some(event) = &view.summary.event {
-                theme::event_badge(ui, event);
+            if let Some(event) = view.summary.event() {
+                theme::event_badge(ui, &event);
             }
             let text = format!("{}  {}", time.format("%H:%M:%S%.3f"), view.summary.label);
             if ui.link(text).on_hover_text("Show this event").clicked() {

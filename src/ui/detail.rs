@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::capture::Capture;
-use crate::hs::{self, EntityType, Envelope, EventKind, Level, candidate::Candidate};
+use crate::hs::{self, EntityType, Envelope, EventKind, Finding, Level, candidate::Candidate};
 use crate::session::{RowId, RowView, Session, entity_key};
 
 use super::app::Action;
@@ -69,6 +69,8 @@ pub struct DetailState {
 struct Shown {
     id: RowId,
     typed: Typed,
+    /// The row's findings with their messages.
+    findings: Vec<Finding>,
     body: Option<serde_json::Value>,
     pretty_body: Option<String>,
     pretty_response: String,
@@ -100,17 +102,19 @@ impl Shown {
                 EntityType::Unknown(_) => Typed::Other(generic_fields(&e.data)),
             },
         };
-        let body = serde_json::from_slice::<serde_json::Value>(&capture.body).ok();
+        let body = serde_json::from_slice::<serde_json::Value>(capture.content()).ok();
         let pretty_body = body
             .as_ref()
             .and_then(|v| serde_json::to_string_pretty(v).ok());
-        let pretty_response = serde_json::from_str::<serde_json::Value>(capture.response_body())
+        let response = capture.response_body();
+        let pretty_response = serde_json::from_str::<serde_json::Value>(&response)
             .ok()
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| capture.response_body().to_owned());
+            .unwrap_or(response);
         Self {
             id: view.id,
             typed,
+            findings: capture.findings(view.id.row),
             body,
             pretty_body,
             pretty_response,
@@ -120,7 +124,7 @@ impl Shown {
 
 /// The capture's body parsed again: only the selected one is kept whole.
 fn envelope_at(capture: &Capture, element: usize) -> Option<Envelope> {
-    hs::parse_body(&capture.body)
+    hs::parse_body(capture.content())
         .ok()?
         .into_iter()
         .nth(element)?
@@ -172,13 +176,13 @@ pub fn show(
     };
 
     ui.add_space(6.0);
-    if header(ui, view) {
+    if header(ui, view, &shown.findings) {
         state.tab = Tab::Problems;
     }
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         for tab in Tab::ALL {
-            let problems = view.summary.findings.len() + session.anomaly_kinds(view.id).count();
+            let problems = view.summary.tally.total() + session.anomaly_kinds(view.id).count();
             let title = match tab {
                 Tab::Problems if problems > 0 => format!("Problems ({problems})"),
                 _ => tab.title().to_owned(),
@@ -196,7 +200,7 @@ pub fn show(
             Tab::Changes => changes::show(ui, session, view, &mut state.changes),
             Tab::Problems => {
                 let anomalies = session.anomalies(view.id);
-                match problems::show(ui, &view.summary.findings, &anomalies) {
+                match problems::show(ui, &shown.findings, &anomalies) {
                     Some(problems::Goto::Pointer(pointer)) => {
                         state.reveal = Some(pointer);
                         state.tab = Tab::Tree;
@@ -218,17 +222,17 @@ pub fn show(
 
 /// The row's identity and its worst problems; true when the user asks
 /// for all of them.
-fn header(ui: &mut Ui, view: RowView<'_>) -> bool {
+fn header(ui: &mut Ui, view: RowView<'_>, findings: &[Finding]) -> bool {
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
-        if let Some(event) = &view.summary.event {
-            theme::event_badge(ui, event);
+        if let Some(event) = view.summary.event() {
+            theme::event_badge(ui, &event);
         }
-        if let Some(entity) = &view.summary.entity {
-            theme::entity_badge(ui, entity);
+        if let Some(entity) = view.summary.entity() {
+            theme::entity_badge(ui, &entity);
         }
         theme::status_badge(ui, view.summary.status());
-        let rows = view.capture.summary.rows.len();
+        let rows = view.capture.summary.rows().len();
         let position = if rows > 1 {
             format!(
                 "event {} of {rows} in request #{}",
@@ -240,9 +244,7 @@ fn header(ui: &mut Ui, view: RowView<'_>) -> bool {
         };
         ui.label(RichText::new(position).color(p.muted));
     });
-    let worst = view
-        .summary
-        .findings
+    let worst = findings
         .iter()
         .filter(|f| f.level >= Level::Warning)
         .take(3);
@@ -256,7 +258,7 @@ fn header(ui: &mut Ui, view: RowView<'_>) -> bool {
             ui.label(&finding.message);
         });
     }
-    let count = view.summary.findings.len();
+    let count = findings.len();
     count > 0
         && ui
             .link(format!("All problems ({count})"))

@@ -204,7 +204,8 @@ pub fn history(ui: &mut Ui, session: &Session, key: &EntityKey, actions: &mut Ve
 fn history_line(ui: &mut Ui, session: &Session, view: RowView<'_>, actions: &mut Vec<Action>) {
     let p = palette(ui);
     let time = local_time(view.capture.received_at);
-    let event = view.summary.event.as_ref();
+    let event = view.summary.event();
+    let event = event.as_ref();
     let changes = change_note(ui, session, view);
     let background = ui.painter().add(Shape::Noop);
     let width = ui.available_width();
@@ -248,14 +249,14 @@ fn history_line(ui: &mut Ui, session: &Session, view: RowView<'_>, actions: &mut
 /// How many things changed since the previous version, for an update;
 /// computed once per row (two bodies parsed) and kept in egui's memory.
 fn change_note(ui: &Ui, session: &Session, view: RowView<'_>) -> Option<String> {
-    if view.summary.event != Some(EventKind::Update) {
+    if !view.summary.is(&EventKind::Update) {
         return None;
     }
     let cache = Id::unique((
         "hookscope-change-count",
         view.id,
         view.capture.received_at.timestamp_millis(),
-        view.capture.body.len(),
+        view.capture.id,
     ));
     let changes = match ui.data(|d| d.get_temp::<Changes>(cache)) {
         Some(changes) => changes,

@@ -1,6 +1,8 @@
 //! The live table: one row per event, virtualised, following new rows until
 //! the user scrolls up.
 
+use std::collections::HashMap;
+
 use chrono::Local;
 use egui::{Align, Key, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -28,7 +30,13 @@ const COLUMNS: [&str; 9] = [
 #[derive(Default)]
 pub struct TableState {
     reveal: Option<RowId>,
+    /// What the rows without an event say is wrong, read once per row
+    /// shown (a summary keeps no message).
+    problems: HashMap<RowId, String>,
 }
+
+/// Problem messages kept for rows shown; past this the cache starts over.
+const PROBLEMS_KEPT: usize = 1024;
 
 impl TableState {
     /// Scrolls to this row on the next frame.
@@ -103,19 +111,19 @@ pub fn show(
                     ui.label(RichText::new(local.format("%H:%M:%S%.3f").to_string()).monospace());
                 });
                 row.col(|ui| {
-                    ui.label(&capture.url);
+                    ui.label(capture.head.url());
                 });
-                row.col(|ui| match &summary.event {
+                row.col(|ui| match summary.event() {
                     Some(event) => {
-                        theme::event_badge(ui, event);
+                        theme::event_badge(ui, &event);
                     }
                     None => {
                         ui.label(RichText::new("-").color(p.muted));
                     }
                 });
-                row.col(|ui| match &summary.entity {
+                row.col(|ui| match summary.entity() {
                     Some(entity) => {
-                        theme::entity_badge(ui, entity);
+                        theme::entity_badge(ui, &entity);
                     }
                     None => {
                         ui.label(RichText::new("-").color(p.muted));
@@ -125,16 +133,22 @@ pub fn show(
                     ui.label(RichText::new(summary.entity_id.as_deref().unwrap_or("")).monospace());
                 });
                 row.col(|ui| {
-                    let problem = summary
-                        .findings
-                        .iter()
-                        .filter(|f| f.level == Level::Error)
-                        .map(|f| f.message.as_str())
-                        .next();
-                    match problem {
-                        Some(message) if summary.event.is_none() => {
-                            ui.label(RichText::new(message).color(p.error));
+                    if !summary.has_event() && summary.tally.errors > 0 {
+                        if state.problems.len() >= PROBLEMS_KEPT {
+                            state.problems.clear();
                         }
+                        let message = state.problems.entry(view.id).or_insert_with(|| {
+                            capture
+                                .findings(view.id.row)
+                                .into_iter()
+                                .find(|f| f.level == Level::Error)
+                                .map(|f| f.message)
+                                .unwrap_or_default()
+                        });
+                        ui.label(RichText::new(message.as_str()).color(p.error));
+                        return;
+                    }
+                    match () {
                         _ if summary.label.is_empty() => {
                             // A delete names only the id: show what the session knows.
                             if let Some(known) = session.known_label(view.id) {
@@ -142,7 +156,7 @@ pub fn show(
                             }
                         }
                         _ => {
-                            ui.label(&summary.label);
+                            ui.label(summary.label.as_str());
                         }
                     }
                 });

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, bounded};
 use egui::{RichText, Ui};
 
-use crate::capture::{Capture, Routes};
-use crate::listener::Waker;
-use crate::session::journal::Unfinished;
+use crate::capture::{Capture, Received, Routes};
+use crate::journal::{Journal, Unfinished};
 use crate::session::open::{self, Format};
 use crate::session::{file, har};
 use crate::task::{Progress, Task};
+use crate::waker::Waker;
 
 use super::dialogs::FileDialogs;
 use super::theme::palette;
@@ -49,9 +49,14 @@ pub enum Outcome {
     Opened {
         mode: OpenMode,
         files: Vec<(PathBuf, Format)>,
-        captures: Vec<Capture>,
+        received: Vec<Received>,
     },
-    Restored(Vec<Capture>, Unfinished),
+    /// An unfinished session's captures, already in this session's journal
+    /// (the old journal is deleted); or why some step failed.
+    Restored {
+        received: Vec<Received>,
+        problem: Option<String>,
+    },
     Exported {
         path: PathBuf,
         count: usize,
@@ -112,7 +117,7 @@ impl FileWork {
             .name("hookscope-dialog".to_owned())
             .spawn(move || {
                 let _ = sender.send(ask());
-                waker();
+                waker.wake();
             });
         if spawned.is_ok() {
             self.work = Some(Work::Dialog(receiver));
@@ -132,11 +137,11 @@ impl FileWork {
         };
         self.task(label, move |progress| {
             let mut files = Vec::new();
-            let mut captures = Vec::new();
+            let mut received = Vec::new();
             for path in paths {
                 match open::read_file(&path, &routes, progress) {
                     Ok((format, mut read)) => {
-                        captures.append(&mut read);
+                        received.append(&mut read);
                         files.push((path, format));
                     }
                     Err(_) if progress.is_cancelled() => return Outcome::Cancelled,
@@ -151,22 +156,51 @@ impl FileWork {
             Outcome::Opened {
                 mode,
                 files,
-                captures,
+                received,
             }
         })
     }
 
-    pub fn restore(&mut self, unfinished: Unfinished, routes: Routes) -> Result<(), String> {
-        self.task(
-            "Restoring the unfinished session",
-            move |_| match unfinished.read(&routes) {
-                Ok(captures) => Outcome::Restored(captures, unfinished),
-                Err(e) => Outcome::Failed(format!(
-                    "Could not restore {}: {e}",
-                    unfinished.path.display()
+    /// Reads an unfinished session and appends its captures to `journal`
+    /// (this session's) before deleting the old journal, so that a second
+    /// crash keeps them too.
+    pub fn restore(
+        &mut self,
+        unfinished: Unfinished,
+        routes: Routes,
+        journal: Option<Arc<Journal>>,
+    ) -> Result<(), String> {
+        self.task("Restoring the unfinished session", move |progress| {
+            let received = match unfinished.read(&routes) {
+                Ok(received) => received,
+                Err(e) => {
+                    return Outcome::Failed(format!(
+                        "Could not restore {}: {e}",
+                        unfinished.path.display()
+                    ));
+                }
+            };
+            progress.set_total(received.len() as u64);
+            let journalled = match &journal {
+                Some(journal) => received.iter().try_for_each(|r| {
+                    progress.advance(1);
+                    journal.append(r)
+                }),
+                None => Ok(()),
+            };
+            let path = unfinished.path.clone();
+            let problem = match journalled {
+                Err(e) => Some(format!(
+                    "could not journal them ({e}); the old journal {} is kept",
+                    path.display()
                 )),
-            },
-        )
+                Ok(()) => unfinished
+                    .discard()
+                    .err()
+                    .map(|e| format!("could not delete {}: {e}", path.display())),
+            };
+            Outcome::Restored { received, problem }
+        })
     }
 
     /// Writes `captures` to `path` through a temporary file, so a failed or
@@ -188,7 +222,7 @@ impl FileWork {
                     .take_while(|_| !progress.is_cancelled())
                     .map(|c| {
                         progress.advance(1);
-                        c.as_ref()
+                        c.received()
                     });
                 match kind {
                     ExportKind::Session => {

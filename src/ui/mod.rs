@@ -26,16 +26,21 @@ mod top_bar;
 
 pub use app::{Action, App, Startup};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::ListenArgs;
 
-/// Opens the window and runs until it closes.
+/// Settings live beside the journals, so --data-dir moves both.
+pub fn settings_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("settings.ron")
+}
+
+/// Starts listening, then opens the window and runs until it closes.
 pub fn run(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> eframe::Result {
+    let startup = Startup::desktop(listen, files, data_dir.clone());
     let options = eframe::NativeOptions {
-        // Settings live beside the journals, so --data-dir moves both. (eframe
-        // takes the file's path here, whatever its docs say.)
-        persistence_path: Some(data_dir.join("settings.ron")),
+        // eframe takes the file's path here, whatever its docs say.
+        persistence_path: Some(settings_path(&data_dir)),
         viewport: egui::ViewportBuilder::default()
             .with_title("hookscope")
             .with_app_id("hookscope")
@@ -57,10 +62,7 @@ pub fn run(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> eframe
             }) {
                 eprintln!("hookscope: Ctrl-C will not close the window cleanly: {e}");
             }
-            Ok(Box::new(App::start(
-                cc,
-                Startup::desktop(listen, files, data_dir),
-            )))
+            Ok(Box::new(App::start(cc, startup)))
         }),
     )
 }

@@ -7,7 +7,7 @@ use chrono::Local;
 use egui::{RichText, Ui};
 
 use crate::cli::format_size;
-use crate::session::journal::Unfinished;
+use crate::journal::Unfinished;
 
 use super::app::Action;
 use super::files::OpenMode;

@@ -6,6 +6,7 @@ use egui::{RichText, Ui};
 
 use crate::capture::Capture;
 use crate::cli::format_size;
+use crate::listener::server::reason_phrase;
 
 use super::theme::palette;
 
@@ -14,24 +15,40 @@ const SHOWN_BYTES: usize = 256 * 1024;
 
 pub fn raw_body(ui: &mut Ui, capture: &Capture) {
     let p = palette(ui);
+    let content = capture.content();
+    let size = format_size(capture.body.len() as u64);
+    let title = match &capture.decoded {
+        Some(decoded) => format!(
+            "Body decoded from {}: {size} received, {} decoded",
+            decoded.names(),
+            format_size(content.len() as u64)
+        ),
+        None => format!("Body, {size}"),
+    };
     let caption = ui
         .horizontal(|ui| {
-            let caption = ui.label(
-                RichText::new(format!("Body, {}", format_size(capture.body.len() as u64)))
-                    .color(p.muted),
-            );
+            let caption = ui.label(RichText::new(title).color(p.muted));
             if ui.small_button("Copy body").clicked() {
                 ui.ctx()
-                    .copy_text(String::from_utf8_lossy(&capture.body).into_owned());
+                    .copy_text(String::from_utf8_lossy(content).into_owned());
             }
             caption.id
         })
         .inner;
-    if capture.body.is_empty() {
+    if capture.decoded.is_some() {
+        egui::CollapsingHeader::new("The bytes as received")
+            .id_salt(("received-bytes", capture.id))
+            .show(ui, |ui| {
+                let caption = ui.label(RichText::new("Hex and text").color(p.muted));
+                let shown = &capture.body[..capture.body.len().min(SHOWN_BYTES / 4)];
+                read_only_text(ui, caption.id, &hex_dump(shown));
+            });
+    }
+    if content.is_empty() {
         ui.label(RichText::new("The body is empty.").italics().color(p.muted));
         return;
     }
-    match std::str::from_utf8(&capture.body) {
+    match std::str::from_utf8(content) {
         Ok(text) => {
             let shown = cut_at_char(text, SHOWN_BYTES);
             if shown.len() < text.len() {
@@ -56,7 +73,7 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
             read_only_text(
                 ui,
                 caption,
-                &hex_dump(&capture.body[..capture.body.len().min(SHOWN_BYTES / 4)]),
+                &hex_dump(&content[..content.len().min(SHOWN_BYTES / 4)]),
             );
         }
     }
@@ -80,15 +97,16 @@ pub fn pretty_json(ui: &mut Ui, pretty: Option<&str>) {
 
 pub fn headers(ui: &mut Ui, capture: &Capture) {
     let p = palette(ui);
+    let head = &capture.head;
     ui.label(
-        RichText::new(format!("{} {}", capture.method, capture.url))
+        RichText::new(format!("{} {}", head.method(), head.url()))
             .monospace()
             .strong(),
     );
     ui.label(
         RichText::new(format!(
             "from {}  at {}",
-            capture.remote_addr,
+            head.remote(),
             capture.received_at_text()
         ))
         .color(p.muted),
@@ -99,17 +117,17 @@ pub fn headers(ui: &mut Ui, capture: &Capture) {
         .striped(true)
         .spacing([12.0, 3.0])
         .show(ui, |ui| {
-            for (name, value) in &capture.headers {
-                ui.label(RichText::new(name).monospace().color(p.muted));
-                ui.label(RichText::new(value).monospace());
+            for header in head.headers() {
+                ui.label(RichText::new(header.name).monospace().color(p.muted));
+                ui.label(RichText::new(header.value_text()).monospace());
                 ui.end_row();
             }
         });
 }
 
 pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
-    let status = capture.response_status;
-    let reason = tiny_http::StatusCode(status).default_reason_phrase();
+    let status = capture.status();
+    let reason = reason_phrase(status);
     let caption = ui.label(
         RichText::new(format!("HTTP {status} {reason}"))
             .monospace()

@@ -21,6 +21,19 @@ pub struct Settings {
 impl Settings {
     pub const KEY: &'static str = "hookscope";
 
+    /// The settings saved in eframe's file at `path` (a map of keys to
+    /// RON texts), read before the window exists so that the listener can
+    /// start first; the defaults when there are none or they do not read.
+    pub fn load(path: &std::path::Path) -> Self {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Self::default();
+        };
+        ron::from_str::<std::collections::HashMap<String, String>>(&text)
+            .ok()
+            .and_then(|saved| ron::from_str(saved.get(Self::KEY)?).ok())
+            .unwrap_or_default()
+    }
+
     /// Puts `path` first in the recent files, once.
     pub fn remember(&mut self, path: PathBuf) {
         self.recent.retain(|p| *p != path);
@@ -37,6 +50,7 @@ pub struct SavedListener {
     pub job_path: String,
     pub candidate_path: String,
     pub max_body: u64,
+    pub read_timeout_ms: u64,
 }
 
 impl Default for SavedListener {
@@ -53,6 +67,7 @@ impl From<&ListenerConfig> for SavedListener {
             job_path: config.routes.job_path.clone(),
             candidate_path: config.routes.candidate_path.clone(),
             max_body: config.max_body,
+            read_timeout_ms: u64::try_from(config.read_timeout.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }
@@ -69,6 +84,10 @@ impl SavedListener {
                 candidate_path: self.candidate_path.clone(),
             },
             max_body: self.max_body,
+            read_timeout: match self.read_timeout_ms {
+                0 => default.read_timeout,
+                ms => std::time::Duration::from_millis(ms),
+            },
         }
     }
 }

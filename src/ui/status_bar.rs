@@ -25,31 +25,40 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
             (Status::Warning, counts.warning),
             (Status::Error, counts.error),
         ] {
-            ui.label(RichText::new(format!("{n} {}", status.as_str())).color(status_color(&p, status)));
+            ui.label(
+                RichText::new(format!("{n} {}", status.as_str())).color(status_color(&p, status)),
+            );
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if let Some(bytes) = journal_bytes {
                 ui.label(RichText::new(format!("journal {}", format_size(bytes))).color(p.muted))
-                    .on_hover_text("Disk used by crash journals; a cleanly closed session removes its own.");
+                    .on_hover_text(
+                        "Disk used by crash journals; a cleanly closed session removes its own.",
+                    );
             }
             let config = ingest.config();
             ui.label(
                 RichText::new(format!("body cap {}", format_size(config.max_body))).color(p.muted),
             );
-            if let ListenerState::Listening(listener) = ingest.state()
-                && listener.parked_connections() > 0
-            {
-                ui.label(
-                    RichText::new(format!(
-                        "{} oversized connections held open",
-                        listener.parked_connections()
-                    ))
-                    .color(p.warning),
-                )
-                .on_hover_text(
-                    "Requests that announced a body far over the cap were refused with 413 \
-                     and their connections parked, so that hookscope never allocates what they announced.",
-                );
+            if let ListenerState::Listening(listener) = ingest.state() {
+                let stats = listener.stats();
+                if stats.timed_out > 0 {
+                    ui.label(
+                        RichText::new(format!("{} timed out", stats.timed_out)).color(p.warning),
+                    )
+                    .on_hover_text(format!(
+                        "Connections closed because the sender stalled for longer than {} \
+                         (--read-timeout); a request under way is captured and flagged.",
+                        crate::cli::format_duration(config.read_timeout)
+                    ));
+                }
+                if stats.open_connections > 0 {
+                    ui.label(
+                        RichText::new(format!("{} connections", stats.open_connections))
+                            .color(p.muted),
+                    )
+                    .on_hover_text("Connections open to the listener now");
+                }
             }
         });
     });

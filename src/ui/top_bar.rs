@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use egui::{RichText, ThemePreference, Ui};
 
 use crate::capture::Routes;
-use crate::cli::{format_size, parse_size};
+use crate::cli::{format_duration, format_size, parse_duration, parse_size};
 use crate::ingest::{Ingest, ListenerState};
 use crate::listener::ListenerConfig;
 use crate::session::Session;
@@ -22,6 +22,7 @@ pub struct TopBarState {
     job_path: String,
     candidate_path: String,
     max_body: String,
+    read_timeout: String,
     error: Option<String>,
 }
 
@@ -33,6 +34,7 @@ impl TopBarState {
             job_path: config.routes.job_path.clone(),
             candidate_path: config.routes.candidate_path.clone(),
             max_body: format_size(config.max_body).replace(' ', ""),
+            read_timeout: format_duration(config.read_timeout),
             error: None,
         }
     }
@@ -49,6 +51,7 @@ impl TopBarState {
             .parse()
             .map_err(|_| format!("\"{}\" is not a port (0 to 65535)", self.port.trim()))?;
         let max_body = parse_size(&self.max_body)?;
+        let read_timeout = parse_duration(&self.read_timeout)?;
         Ok(ListenerConfig {
             bind,
             port,
@@ -57,6 +60,7 @@ impl TopBarState {
                 candidate_path: self.candidate_path.trim().to_owned(),
             },
             max_body,
+            read_timeout,
         })
     }
 }
@@ -187,6 +191,7 @@ fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions:
                 ("Job path", &mut state.job_path, "/job"),
                 ("Candidate path", &mut state.candidate_path, "/candidate"),
                 ("Body cap", &mut state.max_body, "10MiB"),
+                ("Read timeout", &mut state.read_timeout, "10s"),
             ] {
                 let label = ui.label(label);
                 ui.add(

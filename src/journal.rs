@@ -4,9 +4,11 @@
 //!
 //! A journal is `DATA_DIR/journals/<UTC yyyymmddThhmmss.mmm>-<pid>.jsonl`.
 //! Its first line is a header,
-//! `{"format":"hookscope-journal","version":1,"started_at":"…"}`; every other
-//! line is one capture record exactly as in a session file
-//! ([`file::write_record`]). The process that writes a journal holds an
+//! `{"format":"hookscope-journal","version":2,"started_at":"…"}`; then come
+//! the records. A version 2 record is a line of JSON with the capture's
+//! facts and its body's length, then the body's bytes as received and a
+//! newline: bodies are copied, never escaped. (Version 1 journals, one
+//! session-file record per line, are still read.) The process that writes a journal holds an
 //! exclusive lock on it for as long as it lives, so a journal whose lock can
 //! be taken belongs to a process that is gone: it is *unfinished*. A clean
 //! close removes the journal ([`Journal::finish`]).
@@ -18,14 +20,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::capture::{Capture, Routes};
+use crate::capture::{self, Answer, Received, RequestHead, Routes};
 use crate::session::file;
 
 pub const FORMAT: &str = "hookscope-journal";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The folder of `data_dir` that holds the journals.
 pub const DIR: &str = "journals";
@@ -49,6 +53,12 @@ pub enum JournalError {
         line: usize,
         reason: String,
     },
+    #[error("journal {path}, record {record}: {reason}")]
+    BadRecord {
+        path: PathBuf,
+        record: usize,
+        reason: String,
+    },
 }
 
 /// The journal of the running process.
@@ -62,7 +72,7 @@ struct Inner {
     /// Bytes in the file, header included: where the next record starts.
     len: u64,
     /// Set when a failed write could not be undone: the file may end with a
-    /// partial line, so nothing more may be appended after it.
+    /// partial record, so nothing more may be appended after it.
     broken: Option<String>,
 }
 
@@ -149,19 +159,22 @@ impl Journal {
         })
     }
 
-    /// Appends one capture record and a newline in a single write.
+    /// Appends one capture record in a single write.
+    pub fn append(&self, received: &Received) -> io::Result<()> {
+        let mut record = Vec::with_capacity(received.body.len() + 512);
+        encode(received, &mut record)?;
+        self.write(&record)
+    }
+
+    /// Appends a record made by [`encode`], in a single write.
     ///
     /// There is no fsync per record: the journal protects against the
     /// process dying (crash, SIGKILL), whose written data the kernel keeps,
     /// not against power loss or a kernel crash. A kill during the write
-    /// leaves at most a partial last line, which [`Unfinished::read`] skips.
+    /// leaves at most a partial last record, which [`Unfinished::read`] skips.
     /// A failed write is cut off again; if that fails too, every later
-    /// append fails, so nothing is ever acknowledged after a broken line.
-    pub fn append(&self, capture: &Capture) -> io::Result<()> {
-        let mut line = Vec::with_capacity(capture.body.len() + 512);
-        file::write_record(&mut line, capture)?;
-        line.push(b'\n');
-
+    /// append fails, so nothing is ever acknowledged after a broken record.
+    pub fn write(&self, record: &[u8]) -> io::Result<()> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(reason) = &inner.broken {
             return Err(io::Error::other(format!(
@@ -169,9 +182,9 @@ impl Journal {
                 self.path.display()
             )));
         }
-        match inner.file.write_all(&line) {
+        match inner.file.write_all(record) {
             Ok(()) => {
-                inner.len += line.len() as u64;
+                inner.len += record.len() as u64;
                 Ok(())
             }
             Err(e) => {
@@ -242,6 +255,46 @@ pub fn disk_usage(data_dir: &Path) -> u64 {
         .filter(|meta| meta.is_file())
         .map(|meta| meta.len())
         .sum()
+}
+
+/// The disk all journals use, measured on a thread of its own: at most once
+/// per [`DiskUsage::EVERY`], when asked.
+pub struct DiskUsage {
+    bytes: Arc<AtomicU64>,
+    ask: crossbeam_channel::Sender<()>,
+}
+
+impl DiskUsage {
+    pub const EVERY: Duration = Duration::from_secs(2);
+
+    /// Measures once now, then whenever [`DiskUsage::refresh`] asks;
+    /// `waker` is woken after each measure.
+    pub fn start(data_dir: PathBuf, waker: crate::waker::Waker) -> io::Result<Self> {
+        let bytes = Arc::new(AtomicU64::new(0));
+        let (ask, asked) = crossbeam_channel::bounded::<()>(1);
+        let _ = ask.try_send(());
+        let measured = bytes.clone();
+        std::thread::Builder::new()
+            .name("hookscope-journal-usage".to_owned())
+            .spawn(move || {
+                for () in asked {
+                    measured.store(disk_usage(&data_dir), Ordering::Relaxed);
+                    waker.wake();
+                    std::thread::sleep(Self::EVERY);
+                }
+            })?;
+        Ok(Self { bytes, ask })
+    }
+
+    /// The latest measure.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Asks for a new measure; asks made while one is due add nothing.
+    pub fn refresh(&self) {
+        let _ = self.ask.try_send(());
+    }
 }
 
 /// A journal left by a process that is gone.
@@ -331,7 +384,8 @@ fn read_header_line(file: &File) -> Result<(HeaderIn, usize), String> {
     Ok((header, line.len()))
 }
 
-fn check_header(line: &[u8]) -> Result<(), String> {
+/// The header's version, when this hookscope reads it.
+fn check_header(line: &[u8]) -> Result<u64, String> {
     let header: HeaderIn = serde_json::from_slice(line).map_err(|e| format!("header: {e}"))?;
     match header.format {
         Some(serde_json::Value::String(f)) if f == FORMAT => {}
@@ -342,17 +396,17 @@ fn check_header(line: &[u8]) -> Result<(), String> {
         Some(v) if v > u64::from(VERSION) => Err(format!(
             "journal version {v} is newer than this hookscope reads (up to {VERSION})"
         )),
-        Some(_) => Ok(()),
+        Some(v) => Ok(v),
         None => Err("the header has no version".to_owned()),
     }
 }
 
 impl Unfinished {
-    /// Its captures, in the order they were received. A last line with no
-    /// newline (the process was killed while writing it, before the capture
-    /// was acknowledged) is skipped; any other bad line is an error naming
-    /// the line. Summaries are derived again with `routes`.
-    pub fn read(&self, routes: &Routes) -> Result<Vec<Capture>, JournalError> {
+    /// Its captures, in the order they were acknowledged. A last record cut
+    /// short (the process was killed while writing it, before the capture
+    /// was acknowledged) is skipped; any other bad record is an error naming
+    /// it. `routes` reads version 1 records, which kept no answer.
+    pub fn read(&self, routes: &Routes) -> Result<Vec<Received>, JournalError> {
         let bytes = fs::read(&self.path).map_err(|source| JournalError::Io {
             path: self.path.clone(),
             source,
@@ -367,7 +421,7 @@ impl Unfinished {
     }
 }
 
-fn read_journal(path: &Path, bytes: &[u8], routes: &Routes) -> Result<Vec<Capture>, JournalError> {
+fn read_journal(path: &Path, bytes: &[u8], routes: &Routes) -> Result<Vec<Received>, JournalError> {
     let header_error = |reason: String| JournalError::Header {
         path: path.to_owned(),
         reason,
@@ -379,10 +433,22 @@ fn read_journal(path: &Path, bytes: &[u8], routes: &Routes) -> Result<Vec<Captur
             "no complete header line".to_owned()
         }));
     };
-    check_header(&bytes[..header_end]).map_err(header_error)?;
+    let version = check_header(&bytes[..header_end]).map_err(header_error)?;
+    let rest = &bytes[header_end + 1..];
+    if version < 2 {
+        read_lines(path, rest, routes)
+    } else {
+        read_records(path, rest)
+    }
+}
 
-    let mut captures = Vec::new();
-    let mut rest = &bytes[header_end + 1..];
+/// Version 1: one session-file record per line.
+fn read_lines(
+    path: &Path,
+    mut rest: &[u8],
+    routes: &Routes,
+) -> Result<Vec<Received>, JournalError> {
+    let mut out = Vec::new();
     let mut line_no = 1;
     while !rest.is_empty() {
         line_no += 1;
@@ -395,14 +461,128 @@ fn read_journal(path: &Path, bytes: &[u8], routes: &Routes) -> Result<Vec<Captur
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let capture = file::read_record(line, routes).map_err(|reason| JournalError::BadLine {
+        let received = file::read_record(line, routes).map_err(|reason| JournalError::BadLine {
             path: path.to_owned(),
             line: line_no,
             reason,
         })?;
-        captures.push(capture);
+        out.push(received);
     }
-    Ok(captures)
+    Ok(out)
+}
+
+/// Version 2: a line of facts, then the body's bytes and a newline.
+fn read_records(path: &Path, mut rest: &[u8]) -> Result<Vec<Received>, JournalError> {
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let bad = |reason: String| JournalError::BadRecord {
+            path: path.to_owned(),
+            record: out.len() + 1,
+            reason,
+        };
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let facts: Facts = serde_json::from_slice(&rest[..end]).map_err(|e| bad(e.to_string()))?;
+        let after = &rest[end + 1..];
+        let Some(body) = usize::try_from(facts.body_len)
+            .ok()
+            .and_then(|len| after.get(..len))
+        else {
+            // Killed while writing the body: never acknowledged.
+            break;
+        };
+        match after.get(body.len()) {
+            Some(b'\n') => {}
+            None => break,
+            Some(_) => return Err(bad("the body is not followed by a newline".to_owned())),
+        }
+        rest = &after[body.len() + 1..];
+        out.push(facts.into_received(body.to_vec()).map_err(bad)?);
+    }
+    Ok(out)
+}
+
+/// A record's facts: everything but the body.
+#[derive(Serialize, Deserialize)]
+struct Facts {
+    id: u64,
+    received_at: String,
+    remote_addr: String,
+    method: String,
+    url: String,
+    headers: Vec<(String, HeaderValue)>,
+    answer: Answer,
+    body_len: u64,
+}
+
+/// A header value as text, or its bytes when they are not UTF-8.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum HeaderValue {
+    Text(String),
+    Bytes { base64: String },
+}
+
+/// One capture as a version 2 record.
+pub fn encode(received: &Received, out: &mut Vec<u8>) -> io::Result<()> {
+    let head = &received.head;
+    let facts = Facts {
+        id: received.id,
+        received_at: received.received_at_text(),
+        remote_addr: head.remote().to_owned(),
+        method: head.method().to_owned(),
+        url: head.url().to_owned(),
+        headers: head
+            .headers()
+            .map(|h| {
+                let value = match std::str::from_utf8(h.value) {
+                    Ok(text) => HeaderValue::Text(text.to_owned()),
+                    Err(_) => HeaderValue::Bytes {
+                        base64: BASE64.encode(h.value),
+                    },
+                };
+                (h.name.to_owned(), value)
+            })
+            .collect(),
+        answer: received.answer.clone(),
+        body_len: received.body.len() as u64,
+    };
+    serde_json::to_writer(&mut *out, &facts).map_err(io::Error::from)?;
+    out.push(b'\n');
+    out.extend_from_slice(&received.body);
+    out.push(b'\n');
+    Ok(())
+}
+
+impl Facts {
+    fn into_received(self, body: Vec<u8>) -> Result<Received, String> {
+        let received_at = DateTime::parse_from_rfc3339(&self.received_at)
+            .map_err(|e| format!("received_at \"{}\": {e}", self.received_at))?;
+        let mut headers = Vec::with_capacity(self.headers.len());
+        for (name, value) in self.headers {
+            let value = match value {
+                HeaderValue::Text(text) => text.into_bytes(),
+                HeaderValue::Bytes { base64 } => BASE64
+                    .decode(base64.as_bytes())
+                    .map_err(|e| format!("header {name}: {e}"))?,
+            };
+            headers.push((name, value));
+        }
+        let head = RequestHead::new(&self.method, &self.url, &self.remote_addr, headers);
+        // The answer was decided when the capture was made; only the decoded
+        // content is derived again.
+        let decoded =
+            capture::decode_content(&head, &body, capture::LOADED_DECODE_LIMIT).unwrap_or(None);
+        Ok(Received {
+            id: self.id,
+            received_at,
+            head,
+            body: body.into_boxed_slice(),
+            decoded,
+            answer: self.answer,
+        })
+    }
 }
 
 /// `hookscope recover --out FILE`: writes the newest unfinished session in
