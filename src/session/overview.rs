@@ -243,7 +243,7 @@ fn minute_start(minute: i64, offset: FixedOffset) -> DateTime<FixedOffset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Routes, Summary};
+    use crate::capture::{Received, RequestHead, Routes};
 
     const JOB_CREATION: &str = include_str!("../../assets/samples/job_creation.json");
 
@@ -254,19 +254,10 @@ mod tests {
     }
 
     fn capture(id: u64, at: DateTime<FixedOffset>) -> Capture {
-        let body = JOB_CREATION.as_bytes();
-        let summary = Summary::of_request("POST", "/job", body, &Routes::default());
-        Capture {
-            id,
-            received_at: at,
-            remote_addr: "127.0.0.1:50000".to_owned(),
-            method: "POST".to_owned(),
-            url: "/job".to_owned(),
-            headers: Vec::new(),
-            body: body.to_vec(),
-            response_status: summary.response_status,
-            summary,
-        }
+        let routes = Routes::default();
+        let head = RequestHead::new("POST", "/job", "127.0.0.1:50000", [("", ""); 0]);
+        Received::loaded(id, at, head, JOB_CREATION.as_bytes().to_vec(), None, &routes)
+            .summarise(&routes)
     }
 
     fn minutes(overview: &Overview) -> Vec<usize> {
