@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -16,6 +17,7 @@ use crate::capture::{Capture, RowSummary};
 use crate::hs::finding::Code;
 use crate::hs::{EntityType, EventKind, Finding, Level};
 
+use super::chunked::Chunked;
 use super::{EntityKey, RowId};
 
 // ---- entities -----------------------------------------------------------------
@@ -351,13 +353,17 @@ impl AnomalyIndex {
         &mut self,
         capture_pos: u32,
         capture: &Capture,
-        earlier: &[impl AsRef<Capture>],
+        earlier: &Chunked<Arc<Capture>>,
     ) -> bool {
         let hash = capture.summary.delivery_hash;
         if hash == 0 {
             return false;
         }
-        let same = |pos: u32| earlier[pos as usize].as_ref().content() == capture.content();
+        let same = |pos: u32| {
+            earlier
+                .get(pos as usize)
+                .is_some_and(|c| c.content() == capture.content())
+        };
         let first = match self.bodies.get(&hash) {
             None => {
                 self.bodies.insert(hash, capture_pos);

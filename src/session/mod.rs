@@ -1,6 +1,7 @@
 //! The captures of one session, in arrival order, and the table rows and
 //! entity index derived from them.
 
+mod chunked;
 pub mod diff;
 pub mod entities;
 pub mod file;
@@ -17,6 +18,7 @@ use serde_json::Value;
 use crate::capture::{Capture, RowSummary, Status};
 use crate::hs::{self, EntityType, Envelope, EventKind, Level};
 
+use chunked::Chunked;
 use diff::EntityDiff;
 pub use entities::{
     Anomaly, AnomalyCounts, AnomalyKind, Delivery, EntityState, EntitySummary, PreviousVersion,
@@ -58,13 +60,59 @@ pub struct StatusCounts {
     pub error: usize,
 }
 
+/// A frozen copy of the session's captures and rows, cheap to take, for work
+/// on another thread (a search, an export) while the session grows.
+#[derive(Clone, Default)]
+pub struct Snapshot {
+    captures: Chunked<Arc<Capture>>,
+    rows: Chunked<RowRef>,
+}
+
+impl Snapshot {
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The row at `index` in arrival order; `None` past the end.
+    pub fn row(&self, index: usize) -> Option<RowView<'_>> {
+        row_view(&self.captures, &self.rows, index)
+    }
+
+    /// The captures in arrival order.
+    pub fn captures(&self) -> impl DoubleEndedIterator<Item = &Arc<Capture>> + '_ {
+        self.captures.iter()
+    }
+
+    pub fn capture_count(&self) -> usize {
+        self.captures.len()
+    }
+}
+
+fn row_view<'a>(
+    captures: &'a Chunked<Arc<Capture>>,
+    rows: &Chunked<RowRef>,
+    index: usize,
+) -> Option<RowView<'a>> {
+    let r = rows.get(index)?;
+    let capture = captures.get(r.capture as usize)?;
+    let summary = capture.summary.row(r.row)?;
+    Some(RowView {
+        id: RowId {
+            capture: capture.id,
+            row: r.row,
+        },
+        capture,
+        summary,
+    })
+}
+
 #[derive(Default)]
 pub struct Session {
-    /// Shared so that export can run on a worker without copying bodies.
-    captures: Vec<Arc<Capture>>,
+    /// Shared so that workers can read them while the session grows.
+    captures: Chunked<Arc<Capture>>,
     /// Index of each capture's first row, parallel to `captures`.
     first_row: Vec<u32>,
-    rows: Vec<RowRef>,
+    rows: Chunked<RowRef>,
     capture_index: HashMap<u64, u32>,
     /// Every job and candidate, in order of first sighting, with its rows.
     entities: EntityIndex,
@@ -106,8 +154,26 @@ impl Session {
         self.captures.push(Arc::new(capture));
     }
 
-    pub fn captures(&self) -> &[Arc<Capture>] {
-        &self.captures
+    /// The captures in arrival order.
+    pub fn captures(&self) -> impl DoubleEndedIterator<Item = &Arc<Capture>> + '_ {
+        self.captures.iter()
+    }
+
+    pub fn capture_count(&self) -> usize {
+        self.captures.len()
+    }
+
+    /// The capture at `position` in arrival order.
+    pub fn capture_at(&self, position: usize) -> Option<&Arc<Capture>> {
+        self.captures.get(position)
+    }
+
+    /// A frozen copy for work on another thread.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            captures: self.captures.clone(),
+            rows: self.rows.clone(),
+        }
     }
 
     pub fn row_count(&self) -> usize {
@@ -124,17 +190,7 @@ impl Session {
 
     /// The row at `index` in arrival order; `None` past the end.
     pub fn row(&self, index: usize) -> Option<RowView<'_>> {
-        let r = self.rows.get(index)?;
-        let capture = self.captures.get(r.capture as usize)?;
-        let summary = capture.summary.row(r.row)?;
-        Some(RowView {
-            id: RowId {
-                capture: capture.id,
-                row: r.row,
-            },
-            capture,
-            summary,
-        })
+        row_view(&self.captures, &self.rows, index)
     }
 
     pub fn row_index(&self, id: RowId) -> Option<usize> {

@@ -59,13 +59,16 @@ struct Seen {
 }
 
 impl Seen {
-    fn still_prefix_of(&self, captures: &[Arc<Capture>]) -> bool {
+    fn still_prefix_of(&self, session: &Session) -> bool {
         if self.captures == 0 {
             return true;
         }
-        captures.len() >= self.captures
-            && Weak::ptr_eq(&self.first, &Arc::downgrade(&captures[0]))
-            && Weak::ptr_eq(&self.last, &Arc::downgrade(&captures[self.captures - 1]))
+        let same = |seen: &Weak<Capture>, position: usize| {
+            session
+                .capture_at(position)
+                .is_some_and(|c| Weak::ptr_eq(seen, &Arc::downgrade(c)))
+        };
+        same(&self.first, 0) && same(&self.last, self.captures - 1)
     }
 }
 
@@ -98,31 +101,36 @@ impl Overview {
     /// counted before (cleared, replaced), which is counted again: then it
     /// returns true.
     pub fn update(&mut self, session: &Session) -> bool {
-        let captures = session.captures();
-        let restarted = !self.seen.still_prefix_of(captures);
+        let restarted = !self.seen.still_prefix_of(session);
         if restarted {
             *self = Self::default();
         }
-        if captures.len() == self.seen.captures {
+        let count = session.capture_count();
+        if count == self.seen.captures {
             return restarted;
         }
-        for capture in &captures[self.seen.captures..] {
+        for capture in session.captures().skip(self.seen.captures) {
             self.add(capture);
         }
-        self.requests = captures.len();
+        self.requests = count;
         self.anomalies = session.anomaly_counts();
+        let weak = |position| {
+            session
+                .capture_at(position)
+                .map(Arc::downgrade)
+                .unwrap_or_default()
+        };
         self.seen = Seen {
-            captures: captures.len(),
-            first: Arc::downgrade(&captures[0]),
-            last: Arc::downgrade(&captures[captures.len() - 1]),
+            captures: count,
+            first: weak(0),
+            last: weak(count - 1),
         };
         restarted
     }
 
     /// Whether this overview counts exactly what `session` holds.
     pub fn is_current(&self, session: &Session) -> bool {
-        self.seen.captures == session.captures().len()
-            && self.seen.still_prefix_of(session.captures())
+        self.seen.captures == session.capture_count() && self.seen.still_prefix_of(session)
     }
 
     /// Rows of this event kind.
@@ -256,8 +264,15 @@ mod tests {
     fn capture(id: u64, at: DateTime<FixedOffset>) -> Capture {
         let routes = Routes::default();
         let head = RequestHead::new("POST", "/job", "127.0.0.1:50000", [("", ""); 0]);
-        Received::loaded(id, at, head, JOB_CREATION.as_bytes().to_vec(), None, &routes)
-            .summarise(&routes)
+        Received::loaded(
+            id,
+            at,
+            head,
+            JOB_CREATION.as_bytes().to_vec(),
+            None,
+            &routes,
+        )
+        .summarise(&routes)
     }
 
     fn minutes(overview: &Overview) -> Vec<usize> {

@@ -490,7 +490,7 @@ impl App {
             Outcome::Picked(paths) => self.request_open(paths),
             Outcome::ExportTo(kind, scope, path) => {
                 let captures = match scope {
-                    ExportScope::All => self.session.captures().to_vec(),
+                    ExportScope::All => self.session.captures().cloned().collect(),
                     ExportScope::Shown => self.shown_captures(),
                 };
                 let origin = match self.ingest.state() {

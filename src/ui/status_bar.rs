@@ -14,7 +14,7 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
     let p = palette(ui);
     ui.horizontal(|ui| {
         let counts = session.counts();
-        let requests = session.captures().len();
+        let requests = session.capture_count();
         ui.label(format!(
             "{} events in {} requests",
             session.row_count(),
