@@ -27,31 +27,80 @@ use hookscope::waker::Waker;
 const CANDIDATE: &str = include_str!("../assets/samples/candidate_creation.json");
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "quick");
     let scale = if quick { 10 } else { 1 };
     let routes = Routes::default();
-
+    // Each case runs in a process of its own, so that memory one case
+    // freed does not hide what the next one takes.
+    let case = args.iter().find_map(|a| a.strip_prefix("case="));
+    let open = args.iter().find_map(|a| a.strip_prefix("open="));
     let small = 1_000_000 / scale;
-    let (session, bytes) = measure("small job events, 3 headers", small, |i| {
-        small_job(i, &routes)
-    });
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let path = dir.path().join("big.json");
-    write_session(&path, &session);
-    let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    drop(session);
-    let _ = bytes;
+    match (case, open) {
+        (_, Some(path)) => {
+            let size = args
+                .iter()
+                .find_map(|a| a.strip_prefix("size="))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            open_file(std::path::Path::new(path), size, small, &routes);
+        }
+        (Some("small"), _) => {
+            measure("small job events, 3 headers", small, |i| {
+                small_job(i, &routes)
+            });
+        }
+        (Some("candidates"), _) => {
+            measure("spec candidates, 6 headers", 100_000 / scale, |i| {
+                candidate(i, &routes)
+            });
+        }
+        (Some("file"), _) => {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let path = dir.path().join("big.json");
+            let mut session = Session::new();
+            for i in 0..small {
+                session.push(small_job(i, &routes));
+            }
+            write_session(&path, &session);
+            drop(session);
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            run_case(
+                &format!("open={}", path.display()),
+                quick,
+                &[("size", size)],
+            );
+        }
+        _ => {
+            for case in ["case=small", "case=candidates", "case=file"] {
+                run_case(case, quick, &[]);
+            }
+        }
+    }
+}
 
-    measure("spec candidates, 6 headers", 100_000 / scale, |i| {
-        candidate(i, &routes)
-    });
-
-    open_file(&path, file_size, small, &routes);
+/// Runs this bench again with `case` and prints what it prints.
+fn run_case(case: &str, quick: bool, extra: &[(&str, u64)]) {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut command = std::process::Command::new(exe);
+    command.arg(case);
+    if quick {
+        command.arg("quick");
+    }
+    for (key, value) in extra {
+        command.arg(format!("{key}={value}"));
+    }
+    match command.output() {
+        Ok(output) => print!("{}", String::from_utf8_lossy(&output.stdout)),
+        Err(e) => println!("{case}: cannot run: {e}"),
+    }
 }
 
 /// Builds `n` captures with `make`, pushes them into a session and prints
 /// the RSS growth per event against the body bytes.
-fn measure(name: &str, n: usize, make: impl Fn(usize) -> Capture) -> (Session, u64) {
+fn measure(name: &str, n: usize, make: impl Fn(usize) -> Capture) {
     let before = rss();
     let mut session = Session::new();
     let mut body_bytes = 0u64;
@@ -72,7 +121,7 @@ fn measure(name: &str, n: usize, make: impl Fn(usize) -> Capture) -> (Session, u
         per_event - body,
         budget
     );
-    (session, body_bytes)
+    drop(session);
 }
 
 /// Opens `path` as the window does and prints the time and memory.

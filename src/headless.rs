@@ -106,7 +106,7 @@ pub fn listen(
         }
         let _ = stdout.flush();
     };
-    while !count.is_some_and(|count| captures.len() as u64 >= count) {
+    while count.is_none_or(|count| (captures.len() as u64) < count) {
         select! {
             recv(events_rx) -> batch => match batch {
                 Ok(batch) => print(batch, &mut captures, &mut stdout),
@@ -115,11 +115,13 @@ pub fn listen(
             recv(stop_rx) -> _ => break,
         }
     }
-    // Requests read before capture stopped are answered and kept too.
-    listener.stop().join();
-    while let Ok(batch) = events_rx.try_recv() {
+    // Requests read before capture stopped are answered and kept too: the
+    // channel closes once the last of them is summarised.
+    let stopped = listener.stop();
+    for batch in events_rx.iter() {
         print(batch, &mut captures, &mut stdout);
     }
+    stopped.join();
 
     let mut writer = BufWriter::new(file);
     let written = file::write(

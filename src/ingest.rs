@@ -124,9 +124,12 @@ impl Ingest {
         self.ids.fetch_max(id.saturating_add(1), Ordering::Relaxed);
     }
 
-    /// Stops for good, waiting until everything acknowledged is on the
-    /// channel: the listener, and this side's hold on the journal.
+    /// Stops for good: the listener (waiting until its threads end, so that
+    /// the journal is theirs no more) and this side's hold on the journal.
     pub fn shut_down(&mut self) {
+        // Nobody reads captures any more: summaries must not wait for room.
+        let (_, closed) = bounded(0);
+        self.receiver = closed;
         if let Some(listener) = self.listener.take() {
             listener.stop().join();
         }

@@ -411,7 +411,7 @@ impl Unfinished {
             path: self.path.clone(),
             source,
         })?;
-        read_journal(&self.path, &bytes, routes)
+        parse(&self.path, &bytes, routes)
     }
 
     /// Removes the journal (its session was restored and is in the window,
@@ -421,7 +421,9 @@ impl Unfinished {
     }
 }
 
-fn read_journal(path: &Path, bytes: &[u8], routes: &Routes) -> Result<Vec<Received>, JournalError> {
+/// A journal's bytes as its captures (see [`Unfinished::read`]); `path`
+/// names it in errors.
+pub fn parse(path: &Path, bytes: &[u8], routes: &Routes) -> Result<Vec<Received>, JournalError> {
     let header_error = |reason: String| JournalError::Header {
         path: path.to_owned(),
         reason,

@@ -36,7 +36,8 @@ impl Loading {
         let (output, batches) = bounded(AHEAD);
         let cancelled = Arc::new(AtomicBool::new(false));
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let summariser = Summariser::start(routes, workers, Priority::Normal, output, waker)?;
+        let summariser =
+            Summariser::start(routes, workers, Priority::Normal, AHEAD, output, waker)?;
         let stop = cancelled.clone();
         let feeder = std::thread::Builder::new()
             .name("hookscope-load".to_owned())

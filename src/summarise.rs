@@ -19,9 +19,6 @@ pub enum Priority {
     Idle,
 }
 
-/// Numbered batches waiting for a worker; when full, submitting waits.
-const QUEUE: usize = 1024;
-
 struct Job {
     seq: u64,
     items: Vec<Received>,
@@ -61,15 +58,17 @@ pub struct Summariser {
 impl Summariser {
     /// `workers` threads (at least one) summarising with `routes`; captures
     /// go to `output` in batches, in the order submitted, and `waker` is
-    /// woken after each send.
+    /// woken after each send. Up to `queue` batches wait for a worker; past
+    /// that, submitting waits.
     pub fn start(
         routes: Routes,
         workers: usize,
         priority: Priority,
+        queue: usize,
         output: Sender<Vec<Capture>>,
         waker: Waker,
     ) -> std::io::Result<Self> {
-        let (input, jobs) = bounded::<Job>(QUEUE);
+        let (input, jobs) = bounded::<Job>(queue);
         let reorder = Arc::new(Mutex::new(Reorder {
             next: 0,
             waiting: BTreeMap::new(),

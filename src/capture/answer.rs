@@ -20,8 +20,6 @@ pub enum Answer {
     NotWebhook,
     /// 405: the ATS sends webhooks as POST.
     NotPost,
-    /// 404: neither webhook path.
-    NoEndpoint,
     Refused(Box<Refusal>),
     /// Read from a file that keeps only the status sent.
     Recorded(u16),
@@ -31,6 +29,11 @@ pub enum Answer {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
+    /// 404: neither webhook path; the answer names them.
+    NoEndpoint {
+        job_path: String,
+        candidate_path: String,
+    },
     /// 413: the body (as announced, or as received) is over the cap.
     TooLarge {
         announced: Option<u64>,
@@ -68,9 +71,9 @@ impl Answer {
             Answer::Received { .. } => 200,
             Answer::NotWebhook => 400,
             Answer::NotPost => 405,
-            Answer::NoEndpoint => 404,
             Answer::Recorded(status) => *status,
             Answer::Refused(refusal) => match **refusal {
+                Refusal::NoEndpoint { .. } => 404,
                 Refusal::TooLarge { .. } | Refusal::DecodesTooLarge { .. } => 413,
                 Refusal::UnknownEncoding { .. } => 415,
                 Refusal::Stalled { .. } => 408,
@@ -94,7 +97,7 @@ impl Answer {
             return None;
         };
         let message = match &**refusal {
-            Refusal::NotJournalled { .. } => return None,
+            Refusal::NotJournalled { .. } | Refusal::NoEndpoint { .. } => return None,
             _ => self.message(None, "")?,
         };
         Some(Finding::error("", message))
@@ -172,8 +175,13 @@ impl Answer {
                 "{} request: the ATS sends webhooks as POST",
                 method.unwrap_or("this")
             ),
-            Answer::NoEndpoint => format!("no webhook endpoint at {path}"),
             Answer::Refused(refusal) => match &**refusal {
+                Refusal::NoEndpoint {
+                    job_path,
+                    candidate_path,
+                } => format!(
+                    "no webhook endpoint at {path}: the job path is {job_path} and the candidate path is {candidate_path}"
+                ),
                 Refusal::TooLarge { announced, cap } => {
                     let size = announced
                         .map(|len| format!(" of {len} bytes"))
@@ -259,7 +267,16 @@ mod tests {
                 .body("GET", "/job", b"")
                 .contains("GET request")
         );
-        assert_eq!(Answer::NoEndpoint.status(), 404);
+        let no_endpoint = Answer::refused(Refusal::NoEndpoint {
+            job_path: "/job".to_owned(),
+            candidate_path: "/candidate".to_owned(),
+        });
+        assert_eq!(no_endpoint.status(), 404);
+        assert!(
+            no_endpoint
+                .body("POST", "/x", b"")
+                .contains("no webhook endpoint at /x: the job path is /job")
+        );
         assert_eq!(Answer::Recorded(418).status(), 418);
     }
 

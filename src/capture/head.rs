@@ -1,5 +1,6 @@
 //! A request's method, target, sender and headers, as received, in one
-//! allocation: a table of where each field ends, then the fields.
+//! allocation: each field's length (a LEB128 varint, one byte for most)
+//! followed by its bytes.
 
 use std::borrow::Cow;
 
@@ -11,8 +12,6 @@ const FIXED: usize = 3;
 /// with duplicates kept.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RequestHead {
-    /// `n` (u32 LE), then the end of each of the `n` fields (u32 LE, from the
-    /// start of the fields), then the fields.
     block: Box<[u8]>,
 }
 
@@ -41,11 +40,19 @@ impl RequestHead {
         N: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        let mut ends: Vec<u32> = Vec::with_capacity(FIXED + 16);
-        let mut fields: Vec<u8> = Vec::with_capacity(64 + method.len() + url.len());
+        let mut block = Vec::with_capacity(64 + method.len() + url.len() + remote.len());
         let mut push = |field: &[u8]| {
-            fields.extend_from_slice(field);
-            ends.push(u32::try_from(fields.len()).unwrap_or(u32::MAX));
+            let mut len = field.len();
+            loop {
+                let byte = (len & 0x7f) as u8;
+                len >>= 7;
+                if len == 0 {
+                    block.push(byte);
+                    break;
+                }
+                block.push(byte | 0x80);
+            }
+            block.extend_from_slice(field);
         };
         push(method.as_bytes());
         push(url.as_bytes());
@@ -54,40 +61,22 @@ impl RequestHead {
             push(name.as_ref().as_bytes());
             push(value.as_ref());
         }
-        let mut block = Vec::with_capacity(4 + 4 * ends.len() + fields.len());
-        block.extend_from_slice(&(ends.len() as u32).to_le_bytes());
-        for end in &ends {
-            block.extend_from_slice(&end.to_le_bytes());
-        }
-        block.extend_from_slice(&fields);
         Self {
             block: block.into_boxed_slice(),
         }
     }
 
-    fn count(&self) -> usize {
-        read_u32(&self.block, 0) as usize
-    }
-
-    /// The bytes of field `i`.
-    fn field(&self, i: usize) -> &[u8] {
-        let count = self.count();
-        if i >= count {
-            return &[];
-        }
-        let fields = self.block.get(4 + 4 * count..).unwrap_or_default();
-        let start = if i == 0 {
-            0
-        } else {
-            read_u32(&self.block, 4 + 4 * (i - 1)) as usize
-        };
-        let end = read_u32(&self.block, 4 + 4 * i) as usize;
-        fields.get(start..end).unwrap_or_default()
+    /// Every field in order.
+    fn fields(&self) -> Fields<'_> {
+        Fields { rest: &self.block }
     }
 
     /// Field `i`, which was given as text.
     fn text(&self, i: usize) -> &str {
-        std::str::from_utf8(self.field(i)).unwrap_or_default()
+        self.fields()
+            .nth(i)
+            .and_then(|field| std::str::from_utf8(field).ok())
+            .unwrap_or_default()
     }
 
     pub fn method(&self) -> &str {
@@ -105,14 +94,19 @@ impl RequestHead {
     }
 
     pub fn header_count(&self) -> usize {
-        self.count().saturating_sub(FIXED) / 2
+        self.fields().count().saturating_sub(FIXED) / 2
     }
 
     /// The headers in received order.
-    pub fn headers(&self) -> impl ExactSizeIterator<Item = Header<'_>> + '_ {
-        (0..self.header_count()).map(|h| Header {
-            name: self.text(FIXED + 2 * h),
-            value: self.field(FIXED + 2 * h + 1),
+    pub fn headers(&self) -> impl Iterator<Item = Header<'_>> + '_ {
+        let mut fields = self.fields().skip(FIXED);
+        std::iter::from_fn(move || {
+            let name = fields.next()?;
+            let value = fields.next()?;
+            Some(Header {
+                name: std::str::from_utf8(name).unwrap_or_default(),
+                value,
+            })
         })
     }
 
@@ -124,24 +118,44 @@ impl RequestHead {
     }
 
     /// Every header of that name (any case), in order.
-    pub fn all(&self, name: &str) -> impl Iterator<Item = &[u8]> + '_ {
-        let name = name.to_owned();
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.headers()
-            .filter(move |h| h.name.eq_ignore_ascii_case(&name))
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
             .map(|h| h.value)
-    }
-
-    /// Bytes held, for memory accounting.
-    pub fn heap_bytes(&self) -> usize {
-        self.block.len()
     }
 }
 
-fn read_u32(block: &[u8], at: usize) -> u32 {
-    block
-        .get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_le_bytes)
+/// Walks the length-prefixed fields of a block.
+struct Fields<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let mut len = 0usize;
+        let mut shift = 0;
+        let mut used: usize = 0;
+        for &byte in self.rest {
+            used += 1;
+            len |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift >= usize::BITS {
+                return None;
+            }
+        }
+        let end = used.checked_add(len)?;
+        let field = self.rest.get(used..end)?;
+        self.rest = self.rest.get(end..)?;
+        Some(field)
+    }
 }
 
 impl std::fmt::Debug for RequestHead {
@@ -198,5 +212,14 @@ mod tests {
         let head = RequestHead::new("", "", "", std::iter::empty::<(&str, &[u8])>());
         assert_eq!(head.method(), "");
         assert_eq!(head.headers().count(), 0);
+    }
+
+    #[test]
+    fn long_fields_take_longer_lengths() {
+        let long = "x".repeat(100_000);
+        let head = RequestHead::new("POST", &long, "r", [("Name", long.as_bytes())]);
+        assert_eq!(head.url().len(), 100_000);
+        assert_eq!(head.header("name").map(<[u8]>::len), Some(100_000));
+        assert_eq!(head.remote(), "r");
     }
 }

@@ -130,7 +130,7 @@ pub fn decode_content(
 pub fn answer(
     head: &RequestHead,
     body: &[u8],
-    route: Route,
+    routes: &Routes,
     cap: u64,
 ) -> (Option<Box<Decoded>>, Answer) {
     let (decoded, refusal) = match decode_content(head, body, cap) {
@@ -139,8 +139,11 @@ pub fn answer(
     };
     let answer = if !head.method().eq_ignore_ascii_case("POST") {
         Answer::NotPost
-    } else if route == Route::Other {
-        Answer::NoEndpoint
+    } else if routes.route(head.url()) == Route::Other {
+        Answer::refused(Refusal::NoEndpoint {
+            job_path: routes.job_path.clone(),
+            candidate_path: routes.candidate_path.clone(),
+        })
     } else if let Some(refusal) = refusal {
         Answer::refused(refusal)
     } else {
@@ -167,8 +170,7 @@ impl Received {
         recorded: Option<u16>,
         routes: &Routes,
     ) -> Self {
-        let route = routes.route(head.url());
-        let (decoded, derived) = answer(&head, &body, route, LOADED_DECODE_LIMIT);
+        let (decoded, derived) = answer(&head, &body, routes, LOADED_DECODE_LIMIT);
         let answer = match recorded {
             None => derived,
             Some(status) if status == derived.status() => derived,

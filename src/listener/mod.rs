@@ -19,7 +19,7 @@ use crossbeam_channel::{Receiver, Sender};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::capture::{self, Answer, Capture, Received, Refusal, RequestHead, Routes};
-use crate::journal::{self, Journal};
+use crate::journal::Journal;
 use crate::summarise::{Priority, Summariser};
 use crate::waker::Waker;
 
@@ -33,6 +33,10 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const STOP_GRACE: Duration = Duration::from_secs(2);
 /// Connections waiting to be accepted; a flood waits here, not in threads.
 const BACKLOG: i32 = 4096;
+/// Captures acknowledged and waiting for their summary. They are what the
+/// session will hold anyway, so the bound is generous: under a burst the
+/// answers never wait for the summaries, which catch up afterwards.
+const AWAITING_SUMMARY: usize = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListenerConfig {
@@ -109,11 +113,15 @@ impl Listener {
             reason: e.to_string(),
         })?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let summariser =
-            Summariser::start(config.routes.clone(), cores, Priority::Idle, output, waker)
-                .map_err(|e| {
-                    ListenError::Config(format!("cannot start the summary workers: {e}"))
-                })?;
+        let summariser = Summariser::start(
+            config.routes.clone(),
+            cores,
+            Priority::Idle,
+            AWAITING_SUMMARY,
+            output,
+            waker,
+        )
+        .map_err(|e| ListenError::Config(format!("cannot start the summary workers: {e}")))?;
         let (requests, incoming) = crossbeam_channel::unbounded();
         let server_config = server::Config {
             read_timeout: config.read_timeout,
@@ -287,10 +295,11 @@ fn answer(mut request: Incoming, shared: &Shared) {
         &request.remote.to_string(),
         request.head.headers.iter().map(|(n, v)| (n, v)),
     );
-    let route = config.routes.route(head.url());
     let incomplete = |refusal| (None, Answer::refused(refusal));
     let (decoded, answer) = match &request.body_state {
-        BodyState::Complete => capture::answer(&head, &request.body, route, config.max_body),
+        BodyState::Complete => {
+            capture::answer(&head, &request.body, &config.routes, config.max_body)
+        }
         BodyState::TooLarge { announced } => incomplete(Refusal::TooLarge {
             announced: *announced,
             cap: Some(config.max_body),
@@ -319,7 +328,7 @@ fn answer(mut request: Incoming, shared: &Shared) {
         .trunc_subsecs(3);
     let body = std::mem::take(&mut request.body);
     let mut received = Received {
-        id: shared.ids.fetch_add(1, Ordering::Relaxed),
+        id: 0,
         received_at,
         head,
         body: body.into_boxed_slice(),
@@ -329,19 +338,15 @@ fn answer(mut request: Incoming, shared: &Shared) {
 
     // Journalled before it is answered, so that an acknowledged capture
     // survives the process being killed; numbered in the same breath, so
-    // that the window shows captures in the journal's order.
-    let record = shared.journal.as_ref().map(|_| {
-        let mut record = Vec::with_capacity(received.body.len() + 512);
-        journal::encode(&received, &mut record).map(|()| record)
-    });
+    // that ids and the window follow the journal's order.
     let seq = {
         let mut order = shared.order.lock().unwrap_or_else(|e| e.into_inner());
         let seq = *order;
         *order += 1;
-        let written = match (&shared.journal, record) {
-            (Some(journal), Some(Ok(record))) => journal.write(&record),
-            (_, Some(Err(e))) => Err(e),
-            _ => Ok(()),
+        received.id = shared.ids.fetch_add(1, Ordering::Relaxed);
+        let written = match &shared.journal {
+            Some(journal) => journal.append(&received),
+            None => Ok(()),
         };
         if let Err(e) = written {
             received.answer = Answer::refused(Refusal::NotJournalled {

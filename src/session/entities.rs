@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -353,7 +352,7 @@ impl AnomalyIndex {
         &mut self,
         capture_pos: u32,
         capture: &Capture,
-        earlier: &Chunked<Arc<Capture>>,
+        earlier: &Chunked<Capture>,
     ) -> bool {
         let hash = capture.summary.delivery_hash;
         if hash == 0 {

@@ -942,12 +942,10 @@ fn scan_one(session: &Session, matcher: &Matcher, source: Source<'_>) -> Vec<u32
         if let Some(view) = source.get(k + SUMMARY_AHEAD).and_then(|r| session.row(r)) {
             prefetch(std::ptr::from_ref(view.summary).cast());
         }
-        if let Some(view) = source.get(k + STRINGS_AHEAD).and_then(|r| session.row(r)) {
-            if text {
-                prefetch(view.summary.label.as_ptr());
-                if let Some(id) = &view.summary.entity_id {
-                    prefetch(id.as_ptr());
-                }
+        if text && let Some(view) = source.get(k + STRINGS_AHEAD).and_then(|r| session.row(r)) {
+            prefetch(view.summary.label.as_ptr());
+            if let Some(id) = &view.summary.entity_id {
+                prefetch(id.as_ptr());
             }
         }
         if text
@@ -993,7 +991,7 @@ impl Session {
         if let Some(r) = self.rows.get(index)
             && let Some(capture) = self.captures.get(r.capture as usize)
         {
-            prefetch(std::sync::Arc::as_ptr(capture).cast());
+            prefetch(std::ptr::from_ref(capture).cast());
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod open;
 pub mod overview;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -64,7 +64,7 @@ pub struct StatusCounts {
 /// on another thread (a search, an export) while the session grows.
 #[derive(Clone, Default)]
 pub struct Snapshot {
-    captures: Chunked<Arc<Capture>>,
+    captures: Chunked<Capture>,
     rows: Chunked<RowRef>,
 }
 
@@ -79,17 +79,22 @@ impl Snapshot {
     }
 
     /// The captures in arrival order.
-    pub fn captures(&self) -> impl DoubleEndedIterator<Item = &Arc<Capture>> + '_ {
+    pub fn captures(&self) -> impl DoubleEndedIterator<Item = &Capture> + '_ {
         self.captures.iter()
     }
 
     pub fn capture_count(&self) -> usize {
         self.captures.len()
     }
+
+    /// The capture at `position` in arrival order.
+    pub fn capture_at(&self, position: usize) -> Option<&Capture> {
+        self.captures.get(position)
+    }
 }
 
 fn row_view<'a>(
-    captures: &'a Chunked<Arc<Capture>>,
+    captures: &'a Chunked<Capture>,
     rows: &Chunked<RowRef>,
     index: usize,
 ) -> Option<RowView<'a>> {
@@ -106,14 +111,28 @@ fn row_view<'a>(
     })
 }
 
+/// Capture id → position. Ids grow with position as captures arrive
+/// (loaded ones are numbered anew when theirs would not), so a binary search
+/// finds them; a session fed out of order falls back to a map.
 #[derive(Default)]
+enum CaptureIndex {
+    #[default]
+    Sorted,
+    Map(HashMap<u64, u32>),
+}
+
+/// Tells sessions apart, so that what was derived from one (an overview, a
+/// list of shown rows) is not taken for another's.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
 pub struct Session {
     /// Shared so that workers can read them while the session grows.
-    captures: Chunked<Arc<Capture>>,
+    captures: Chunked<Capture>,
     /// Index of each capture's first row, parallel to `captures`.
     first_row: Vec<u32>,
     rows: Chunked<RowRef>,
-    capture_index: HashMap<u64, u32>,
+    index: CaptureIndex,
+    generation: u64,
     /// Every job and candidate, in order of first sighting, with its rows.
     entities: EntityIndex,
     /// Anomaly flags per row and duplicate bodies.
@@ -121,15 +140,41 @@ pub struct Session {
     counts: StatusCounts,
 }
 
+impl Default for Session {
+    fn default() -> Self {
+        Self {
+            captures: Chunked::default(),
+            first_row: Vec::new(),
+            rows: Chunked::default(),
+            index: CaptureIndex::default(),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
+            entities: EntityIndex::default(),
+            anomalies: AnomalyIndex::default(),
+            counts: StatusCounts::default(),
+        }
+    }
+}
+
 impl Session {
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Unique to this session: a cleared session gets a new one.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The highest capture id so far, when ids arrived in order.
+    pub fn last_id(&self) -> Option<u64> {
+        let last = self.captures.len().checked_sub(1)?;
+        self.captures.get(last).map(|c| c.id)
+    }
+
     pub fn push(&mut self, capture: Capture) {
         let capture_pos = self.captures.len() as u32;
         self.first_row.push(self.rows.len() as u32);
-        self.capture_index.insert(capture.id, capture_pos);
+        self.index_capture(capture.id, capture_pos);
         let duplicate = self
             .anomalies
             .note_body(capture_pos, &capture, &self.captures);
@@ -151,11 +196,50 @@ impl Session {
                 Status::Error => self.counts.error += 1,
             }
         }
-        self.captures.push(Arc::new(capture));
+        self.captures.push(capture);
+    }
+
+    fn index_capture(&mut self, id: u64, position: u32) {
+        let in_order = self.last_id().is_none_or(|last| id > last);
+        match &mut self.index {
+            CaptureIndex::Sorted if in_order => {}
+            CaptureIndex::Sorted => {
+                let mut map: HashMap<u64, u32> = self
+                    .captures
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, c)| (c.id, pos as u32))
+                    .collect();
+                map.insert(id, position);
+                self.index = CaptureIndex::Map(map);
+            }
+            CaptureIndex::Map(map) => {
+                map.insert(id, position);
+            }
+        }
+    }
+
+    /// Where the capture with this id is, in arrival order.
+    pub fn position(&self, id: u64) -> Option<usize> {
+        match &self.index {
+            CaptureIndex::Map(map) => map.get(&id).map(|&pos| pos as usize),
+            CaptureIndex::Sorted => {
+                let (mut low, mut high) = (0, self.captures.len());
+                while low < high {
+                    let mid = low + (high - low) / 2;
+                    match self.captures.get(mid)?.id.cmp(&id) {
+                        std::cmp::Ordering::Less => low = mid + 1,
+                        std::cmp::Ordering::Greater => high = mid,
+                        std::cmp::Ordering::Equal => return Some(mid),
+                    }
+                }
+                None
+            }
+        }
     }
 
     /// The captures in arrival order.
-    pub fn captures(&self) -> impl DoubleEndedIterator<Item = &Arc<Capture>> + '_ {
+    pub fn captures(&self) -> impl DoubleEndedIterator<Item = &Capture> + '_ {
         self.captures.iter()
     }
 
@@ -164,7 +248,7 @@ impl Session {
     }
 
     /// The capture at `position` in arrival order.
-    pub fn capture_at(&self, position: usize) -> Option<&Arc<Capture>> {
+    pub fn capture_at(&self, position: usize) -> Option<&Capture> {
         self.captures.get(position)
     }
 
@@ -194,7 +278,7 @@ impl Session {
     }
 
     pub fn row_index(&self, id: RowId) -> Option<usize> {
-        let pos = *self.capture_index.get(&id.capture)? as usize;
+        let pos = self.position(id.capture)?;
         let rows = self.captures.get(pos)?.summary.rows().len();
         if id.row as usize >= rows {
             return None;
@@ -202,15 +286,8 @@ impl Session {
         Some(*self.first_row.get(pos)? as usize + id.row as usize)
     }
 
-    /// The capture as shared with workers (e.g. an export).
-    pub fn shared_capture(&self, id: u64) -> Option<&Arc<Capture>> {
-        let pos = *self.capture_index.get(&id)? as usize;
-        self.captures.get(pos)
-    }
-
     pub fn capture(&self, id: u64) -> Option<&Capture> {
-        let pos = *self.capture_index.get(&id)? as usize;
-        self.captures.get(pos).map(Arc::as_ref)
+        self.captures.get(self.position(id)?)
     }
 
     /// Every row of this entity, in arrival order.
@@ -366,20 +443,16 @@ impl Session {
     /// Every capture that carried exactly this capture's body, in arrival
     /// order; just this one when it was delivered once.
     pub fn deliveries(&self, capture_id: u64) -> Vec<&Capture> {
-        let Some(&pos) = self.capture_index.get(&capture_id) else {
+        let Some(pos) = self.position(capture_id) else {
             return Vec::new();
         };
+        let pos = pos as u32;
         match self.anomalies.group(pos) {
             Some(group) => group
                 .iter()
-                .filter_map(|&p| self.captures.get(p as usize).map(Arc::as_ref))
+                .filter_map(|&p| self.captures.get(p as usize))
                 .collect(),
-            None => self
-                .captures
-                .get(pos as usize)
-                .map(Arc::as_ref)
-                .into_iter()
-                .collect(),
+            None => self.captures.get(pos as usize).into_iter().collect(),
         }
     }
 
@@ -447,7 +520,7 @@ impl Session {
                         .iter()
                         .take(entities::TIMES_SHOWN)
                         .filter_map(|&p| self.captures.get(p as usize))
-                        .map(|c| clock(c))
+                        .map(clock)
                         .collect();
                     if count > entities::TIMES_SHOWN {
                         times.push(format!("… {} more", count - entities::TIMES_SHOWN));
@@ -487,7 +560,7 @@ impl Session {
     }
 
     pub fn contains(&self, id: u64) -> bool {
-        self.capture_index.contains_key(&id)
+        self.position(id).is_some()
     }
 
     pub fn max_id(&self) -> Option<u64> {

@@ -7,8 +7,6 @@
 //! counted again from the start). Nothing here is for every frame: the UI
 //! updates its overview when the row count changed.
 
-use std::sync::{Arc, Weak};
-
 use chrono::{DateTime, FixedOffset};
 
 use super::filter::{EntityClass, EventClass, Toggle};
@@ -48,27 +46,17 @@ pub struct Overview {
     seen: Seen,
 }
 
-/// The captures counted: how many, and the first and last of them (weak, so
-/// that a cleared session's bodies are freed), to tell a grown session from
-/// a different one.
-#[derive(Clone, Debug, Default)]
+/// The captures counted: which session, and how many of its captures.
+#[derive(Clone, Copy, Debug, Default)]
 struct Seen {
+    session: u64,
     captures: usize,
-    first: Weak<Capture>,
-    last: Weak<Capture>,
 }
 
 impl Seen {
     fn still_prefix_of(&self, session: &Session) -> bool {
-        if self.captures == 0 {
-            return true;
-        }
-        let same = |seen: &Weak<Capture>, position: usize| {
-            session
-                .capture_at(position)
-                .is_some_and(|c| Weak::ptr_eq(seen, &Arc::downgrade(c)))
-        };
-        same(&self.first, 0) && same(&self.last, self.captures - 1)
+        self.captures == 0
+            || (self.session == session.generation() && session.capture_count() >= self.captures)
     }
 }
 
@@ -114,16 +102,9 @@ impl Overview {
         }
         self.requests = count;
         self.anomalies = session.anomaly_counts();
-        let weak = |position| {
-            session
-                .capture_at(position)
-                .map(Arc::downgrade)
-                .unwrap_or_default()
-        };
         self.seen = Seen {
+            session: session.generation(),
             captures: count,
-            first: weak(0),
-            last: weak(count - 1),
         };
         restarted
     }

@@ -27,8 +27,11 @@ use super::{
 /// How long one frame may spend moving captures into the session, so that
 /// drawing never starves under a burst.
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
-/// Coalesces wake-ups from the listener to about one per frame.
-const WAKE_DELAY: Duration = Duration::from_millis(4);
+/// Coalesces wake-ups from the listener: under a burst the table is drawn
+/// about 30 times a second, which looks live and leaves the CPU to the
+/// listener (without vsync, as under a software renderer, nothing else
+/// caps the frame rate).
+const WAKE_DELAY: Duration = Duration::from_millis(33);
 
 /// What the user asked for while drawing; applied after the frame is drawn.
 #[derive(Debug)]
@@ -282,18 +285,19 @@ impl App {
         }
     }
 
-    /// The captures with at least one row the filter shows, in order.
-    fn shown_captures(&self) -> Vec<Arc<Capture>> {
-        let mut captures: Vec<Arc<Capture>> = Vec::new();
+    /// The positions of the captures with at least one row the filter
+    /// shows, in order.
+    fn shown_captures(&self) -> Vec<usize> {
+        let mut positions: Vec<usize> = Vec::new();
         for row in self.visible.iter() {
             if let Some(view) = self.session.row(row)
-                && captures.last().is_none_or(|c| c.id != view.capture.id)
-                && let Some(capture) = self.session.shared_capture(view.capture.id)
+                && let Some(position) = self.session.position(view.capture.id)
+                && positions.last() != Some(&position)
             {
-                captures.push(capture.clone());
+                positions.push(position);
             }
         }
-        captures
+        positions
     }
 
     /// Whether file work (a dialog, reading, loading or writing) is under way.
@@ -425,8 +429,9 @@ impl App {
         let session = &mut self.session;
         let ingest = &self.ingest;
         let more = load.loading.drain(DRAIN_BUDGET, |mut capture| {
-            // Ids read from a file stay unless this session has them already.
-            if capture.id == 0 || session.contains(capture.id) {
+            // Ids read from a file stay unless they would not come after
+            // this session's: ids grow in arrival order.
+            if capture.id == 0 || session.last_id().is_some_and(|last| capture.id <= last) {
                 capture.id = ingest.next_id();
             }
             session.push(capture);
@@ -489,10 +494,11 @@ impl App {
         match outcome {
             Outcome::Picked(paths) => self.request_open(paths),
             Outcome::ExportTo(kind, scope, path) => {
-                let captures = match scope {
-                    ExportScope::All => self.session.captures().cloned().collect(),
-                    ExportScope::Shown => self.shown_captures(),
+                let positions = match scope {
+                    ExportScope::All => None,
+                    ExportScope::Shown => Some(self.shown_captures()),
                 };
+                let captures = self.session.snapshot();
                 let origin = match self.ingest.state() {
                     ListenerState::Listening(listener) => {
                         format!("http://{}", listener.local_addr())
@@ -502,7 +508,7 @@ impl App {
                         format!("http://{}:{}", config.bind, config.port)
                     }
                 };
-                if let Err(e) = self.files.export(kind, path, captures, origin) {
+                if let Err(e) = self.files.export(kind, path, captures, positions, origin) {
                     self.notice = Some(error(e));
                 }
             }
@@ -581,7 +587,7 @@ impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let before = self.session.row_count();
         if self.ingest.drain_into(&mut self.session, DRAIN_BUDGET) {
-            ctx.request_repaint();
+            ctx.request_repaint_after(WAKE_DELAY);
         }
         self.drain_loading(ctx);
         self.visible.update(&self.session);

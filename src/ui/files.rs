@@ -13,7 +13,7 @@ use egui::{RichText, Ui};
 use crate::capture::{Capture, Received, Routes};
 use crate::journal::{Journal, Unfinished};
 use crate::session::open::{self, Format};
-use crate::session::{file, har};
+use crate::session::{Snapshot, file, har};
 use crate::task::{Progress, Task};
 use crate::waker::Waker;
 
@@ -205,25 +205,36 @@ impl FileWork {
 
     /// Writes `captures` to `path` through a temporary file, so a failed or
     /// cancelled export never leaves half a file under the chosen name.
+    /// Writes the captures of `snapshot` at `positions` (all of them when
+    /// `None`), on a worker.
     pub fn export(
         &mut self,
         kind: ExportKind,
         path: PathBuf,
-        captures: Vec<Arc<Capture>>,
+        snapshot: Snapshot,
+        positions: Option<Vec<usize>>,
         origin: String,
     ) -> Result<(), String> {
         let label = format!("Exporting {}", open::file_name(&path));
         self.task(label, move |progress| {
-            progress.set_total(captures.len() as u64);
-            let count = captures.len();
+            let count = positions
+                .as_ref()
+                .map_or(snapshot.capture_count(), Vec::len);
+            progress.set_total(count as u64);
             let written = write_atomically(&path, |out| {
-                let captures = captures
+                let all = || snapshot.captures();
+                let chosen = positions
                     .iter()
-                    .take_while(|_| !progress.is_cancelled())
-                    .map(|c| {
-                        progress.advance(1);
-                        c.received()
-                    });
+                    .flatten()
+                    .filter_map(|&p| snapshot.capture_at(p));
+                let captures: Box<dyn Iterator<Item = &Capture>> = match &positions {
+                    None => Box::new(all()),
+                    Some(_) => Box::new(chosen),
+                };
+                let captures = captures.take_while(|_| !progress.is_cancelled()).map(|c| {
+                    progress.advance(1);
+                    c.received()
+                });
                 match kind {
                     ExportKind::Session => {
                         file::write(out, captures, chrono::Local::now().fixed_offset())?

@@ -1,0 +1,101 @@
+//! The real listener on 127.0.0.1:0, its captures as they arrive, and a
+//! client to post to it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use hookscope::capture::Capture;
+use hookscope::listener::{Listener, ListenerConfig, server::Stats};
+use hookscope::waker::Waker;
+
+/// Only bounds a wait that would otherwise hang; no test relies on timing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub struct Listening {
+    pub listener: Listener,
+    captures: Receiver<Vec<Capture>>,
+    pending: std::cell::RefCell<std::collections::VecDeque<Capture>>,
+}
+
+impl Listening {
+    pub fn start(read_timeout: Duration) -> Self {
+        Self::with(ListenerConfig {
+            port: 0,
+            read_timeout,
+            ..ListenerConfig::default()
+        })
+    }
+
+    pub fn with(config: ListenerConfig) -> Self {
+        let (output, captures) = crossbeam_channel::bounded(65_536);
+        let listener = Listener::start(
+            config,
+            Arc::new(AtomicU64::new(1)),
+            output,
+            Waker::new(),
+            None,
+        )
+        .expect("the listener starts");
+        Self {
+            listener,
+            captures,
+            pending: Default::default(),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr())
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.listener.stats()
+    }
+
+    /// The next capture, in the order they were acknowledged.
+    pub fn next_capture(&self) -> Capture {
+        let mut pending = self.pending.borrow_mut();
+        loop {
+            if let Some(capture) = pending.pop_front() {
+                return capture;
+            }
+            let batch = self
+                .captures
+                .recv_timeout(PATIENCE)
+                .expect("a capture reaches the owner");
+            pending.extend(batch);
+        }
+    }
+
+    /// POSTs `body` to `path`: the status and the answer's text.
+    pub fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(PATIENCE))
+            .build()
+            .into();
+        let mut response = agent
+            .post(self.url(path))
+            .header("Content-Type", "application/json")
+            .send(body)
+            .expect("an answer");
+        let text = response.body_mut().read_to_string().expect("a text answer");
+        (response.status().as_u16(), text)
+    }
+}
+
+/// Waits until `done`, checking every few milliseconds, for at most
+/// [`PATIENCE`]; fails the test naming `what` otherwise.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
