@@ -801,6 +801,8 @@ fn a_64_gib_content_length_gets_a_complete_413() {
     stream.write_all(&[b' '; 100]).expect("send 100 bytes");
     let raw = read_head_and_body(&mut stream);
     assert_eq!(raw.status(), 413, "{raw:?}");
+    // The phrase a HAR export gives the same answer.
+    assert_eq!(raw.status_line, "HTTP/1.1 413 Content Too Large");
     assert_eq!(
         raw.header("content-type"),
         Some("application/json"),
