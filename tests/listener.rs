@@ -668,7 +668,7 @@ fn a_body_over_the_cap_gets_413_and_the_listener_goes_on() {
     let h = start_with(1000, 64);
     let agent = agent();
 
-    let reply = post(&agent, &h.url("/job"), &padded_body(5000));
+    let reply = post(&agent, &h.url("/job"), padded_body(5000));
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(reply.content_type, "application/json");
     let json = reply.json();
@@ -682,10 +682,10 @@ fn a_body_over_the_cap_gets_413_and_the_listener_goes_on() {
     assert_error_capture(&c, 413, "cap");
 
     // Exactly at the cap is fine, one byte more is not.
-    let reply = post(&agent, &h.url("/job"), &padded_body(1000));
+    let reply = post(&agent, &h.url("/job"), padded_body(1000));
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(&h.capture().body[..], padded_body(1000).as_slice());
-    let reply = post(&agent, &h.url("/job"), &padded_body(1001));
+    let reply = post(&agent, &h.url("/job"), padded_body(1001));
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_error_capture(&h.capture(), 413, "cap");
 
