@@ -2,30 +2,19 @@
 //! broken variant of them where it should and only there. Then `hookscope
 //! validate` end to end with the real binary.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use hookscope::capture::{Capture, Routes, Summary, received_now};
+use common::{
+    CANDIDATE_CREATION, CANDIDATE_DELETE, CANDIDATE_UPDATE, JOB_CREATION, JOB_DELETE, JOB_UPDATE,
+    SAMPLES, request,
+};
+use hookscope::capture::received_now;
 use hookscope::hs::conformance::{check, check_data};
 use hookscope::hs::{EntityType, Envelope, EventKind, Finding, Level, parse_body};
-use hookscope::session::file;
 use serde_json::{Value, json};
-
-const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
-const JOB_UPDATE: &str = include_str!("../assets/samples/job_update.json");
-const JOB_DELETE: &str = include_str!("../assets/samples/job_delete.json");
-const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creation.json");
-const CANDIDATE_UPDATE: &str = include_str!("../assets/samples/candidate_update.json");
-const CANDIDATE_DELETE: &str = include_str!("../assets/samples/candidate_delete.json");
-
-const SAMPLES: [(&str, &str); 6] = [
-    ("job_creation.json", JOB_CREATION),
-    ("job_update.json", JOB_UPDATE),
-    ("job_delete.json", JOB_DELETE),
-    ("candidate_creation.json", CANDIDATE_CREATION),
-    ("candidate_update.json", CANDIDATE_UPDATE),
-    ("candidate_delete.json", CANDIDATE_DELETE),
-];
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -86,25 +75,22 @@ fn assert_clean(findings: &[Finding]) {
 
 #[test]
 fn the_six_samples_give_no_finding_at_all() {
-    for (name, body) in SAMPLES {
-        let findings = findings_of(body);
-        assert!(findings.is_empty(), "{name}: {findings:#?}");
+    for sample in SAMPLES {
+        let findings = findings_of(sample.body);
+        assert!(findings.is_empty(), "{}: {findings:#?}", sample.name);
     }
 }
 
 #[test]
 fn the_six_samples_make_clean_rows_on_their_paths() {
-    let routes = Routes::default();
-    for (name, body) in SAMPLES {
-        let url = if name.starts_with("job") {
-            "/job"
-        } else {
-            "/candidate"
-        };
-        let summary = Summary::of_request("POST", url, body.as_bytes(), &routes);
-        assert_eq!(summary.response_status, 200, "{name}");
-        for row in &summary.rows {
-            assert!(row.findings.is_empty(), "{name}: {:#?}", row.findings);
+    for sample in SAMPLES {
+        let name = sample.name;
+        let capture = request(sample.path, sample.body).capture();
+        assert_eq!(capture.status(), 200, "{name}");
+        assert_eq!(capture.response_body(), r#"{"received":1}"#, "{name}");
+        for (row, findings) in capture.summary.rows().iter().zip(capture.all_findings()) {
+            assert!(findings.is_empty(), "{name}: {findings:#?}");
+            assert_eq!(row.tally.total(), 0, "{name}: {:?}", row.tally);
         }
     }
 }
@@ -637,18 +623,20 @@ fn rows_prefix_pointers_with_the_element() {
         broken[0].clone()
     ])
     .to_string();
-    let summary = Summary::of_request("POST", "/job", body.as_bytes(), &Routes::default());
-    assert!(summary.rows[0].findings.is_empty());
+    let capture = request("/job", &body).capture();
+    assert_eq!(capture.summary.rows().len(), 2);
+    assert!(capture.findings(0).is_empty());
     assert_eq!(
-        pointers(&summary.rows[1].findings),
+        pointers(&capture.findings(1)),
         [("/1/data/job_title", Level::Warning)]
     );
-    assert_eq!(summary.response_status, 200, "warnings do not refuse");
+    assert_eq!(capture.summary.rows()[1].tally.warnings, 1);
+    assert_eq!(capture.status(), 200, "warnings do not refuse");
 
     let single = broken[0].to_string();
-    let summary = Summary::of_request("POST", "/job", single.as_bytes(), &Routes::default());
+    let capture = request("/job", &single).capture();
     assert_eq!(
-        pointers(&summary.rows[0].findings),
+        pointers(&capture.findings(0)),
         [("/data/job_title", Level::Warning)]
     );
 }
@@ -674,7 +662,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn validate_passes_the_samples() {
-    let paths: Vec<PathBuf> = SAMPLES.iter().map(|(n, _)| samples_dir().join(n)).collect();
+    let paths: Vec<PathBuf> = SAMPLES.iter().map(|s| samples_dir().join(s.name)).collect();
     let args: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let output = validate(&args);
     let stdout = text(&output.stdout);
@@ -759,25 +747,15 @@ fn validate_passes_warnings() {
 
 #[test]
 fn validate_reads_sessions() {
-    let capture = |id: u64, url: &str, body: &[u8]| Capture {
-        id,
-        received_at: received_now(),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body: body.to_vec(),
-        response_status: 200,
-        summary: Summary::of_request("POST", url, body, &Routes::default()),
-    };
+    let capture =
+        |id: u64, url: &str, body: &str| request(url, body).id(id).at(received_now()).received();
     let broken = r#"[{"event": "delete", "type": "candidate", "data": {"id": "abc"}}]"#;
     let captures = vec![
-        capture(7, "/job", JOB_CREATION.as_bytes()),
-        capture(8, "/candidate", broken.as_bytes()),
-        capture(9, "/candidate", b"{not json"),
+        capture(7, "/job", JOB_CREATION),
+        capture(8, "/candidate", broken),
+        capture(9, "/candidate", "{not json"),
     ];
-    let mut bytes = Vec::new();
-    file::write(&mut bytes, &captures, received_now()).expect("write a session");
+    let bytes = common::session_bytes(&captures, received_now());
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("session.json");
     std::fs::write(&path, bytes).expect("write");

@@ -1,29 +1,19 @@
 //! The domain views (job sections, candidate actions, dates, findings) on the
 //! spec's six samples and on hostile variants of them.
 
+mod common;
+
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use common::{
+    CANDIDATE_CREATION, CANDIDATE_DELETE, CANDIDATE_UPDATE, JOB_CREATION, JOB_DELETE, JOB_UPDATE,
+    SAMPLES,
+};
 use hookscope::hs::candidate::{self, Candidate};
 use hookscope::hs::fields::{Field, FieldValue, Section};
 use hookscope::hs::{
     BodyError, EntityType, Envelope, EventKind, Finding, Level, conformance, job, parse_body,
 };
 use serde_json::{Value, json};
-
-const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
-const JOB_UPDATE: &str = include_str!("../assets/samples/job_update.json");
-const JOB_DELETE: &str = include_str!("../assets/samples/job_delete.json");
-const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creation.json");
-const CANDIDATE_UPDATE: &str = include_str!("../assets/samples/candidate_update.json");
-const CANDIDATE_DELETE: &str = include_str!("../assets/samples/candidate_delete.json");
-
-const SAMPLES: [&str; 6] = [
-    JOB_CREATION,
-    JOB_UPDATE,
-    JOB_DELETE,
-    CANDIDATE_CREATION,
-    CANDIDATE_UPDATE,
-    CANDIDATE_DELETE,
-];
 
 const JOB_TITLES: [&str; 11] = [
     "Identity",
@@ -211,7 +201,7 @@ fn samples_have_the_right_event_entity_id_and_label() {
 
 #[test]
 fn the_six_samples_give_no_findings() {
-    for body in SAMPLES {
+    for body in SAMPLES.map(|s| s.body) {
         let envelope = only(body);
         assert_eq!(conformance::check(&envelope), Vec::new(), "in {body}");
     }

@@ -2,10 +2,16 @@
 //! egui_kittest (no GPU, no display), over a real `Session`; and the
 //! overview's counts in plain Rust.
 
-use chrono::{DateTime, Duration, FixedOffset, Local};
+mod common;
+
+use chrono::{DateTime, FixedOffset, Local};
+use common::{
+    CANDIDATE_CREATION, CANDIDATE_UPDATE, JOB_CREATION, JOB_DELETE, JOB_TITLE, JOB_UPDATE, capture,
+    shown_time, time,
+};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use hookscope::capture::{Capture, Routes, Status, Summary};
+use hookscope::capture::Status;
 use hookscope::hs::{EntityType, Level};
 use hookscope::session::filter::{EntityClass, EventClass};
 use hookscope::session::overview::overview;
@@ -14,36 +20,7 @@ use hookscope::ui::Action;
 use hookscope::ui::entities_view::{self, EntitiesState};
 use hookscope::ui::overview_view::{self, OverviewState};
 
-const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
-const JOB_UPDATE: &str = include_str!("../assets/samples/job_update.json");
-const JOB_DELETE: &str = include_str!("../assets/samples/job_delete.json");
-const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creation.json");
-const CANDIDATE_UPDATE: &str = include_str!("../assets/samples/candidate_update.json");
-
-const JOB_TITLE: &str = "Candidature Spontanée";
-
 // ---- helpers ----------------------------------------------------------------
-
-fn time(seconds: i64) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-26T21:00:00.000+01:00").expect("a date")
-        + Duration::seconds(seconds)
-}
-
-/// A POST of `body` to `url`, received `seconds` after 21:00:00.
-fn capture(id: u64, url: &str, body: &str, seconds: i64) -> Capture {
-    let summary = Summary::of_request("POST", url, body.as_bytes(), &Routes::default());
-    Capture {
-        id,
-        received_at: time(seconds),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body: body.as_bytes().to_vec(),
-        response_status: summary.response_status,
-        summary,
-    }
-}
 
 fn row(capture: u64) -> RowId {
     RowId { capture, row: 0 }
@@ -56,14 +33,7 @@ fn job_key() -> EntityKey {
     }
 }
 
-/// How the views write a time: local, to the millisecond.
-fn shown_time(seconds: i64) -> String {
-    time(seconds)
-        .with_timezone(&Local)
-        .format("%H:%M:%S%.3f")
-        .to_string()
-}
-
+/// How the overview writes a minute: local.
 fn shown_minute(seconds: i64) -> String {
     time(seconds)
         .with_timezone(&Local)

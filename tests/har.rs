@@ -2,103 +2,90 @@
 //! `har-validator` need, tolerant reading of browser HARs, malformed files,
 //! and `hookscope export SESSION --har OUT` with the real binary.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chrono::{DateTime, Duration, FixedOffset};
-use hookscope::capture::{Capture, Oversize, Routes, Summary};
+use common::{AsReceived, CANDIDATE_CREATION, SAMPLES, assert_same_request, header_pairs, request};
+use hookscope::capture::{Answer, Capture, Received, Refusal, Routes};
 use hookscope::session::{file, har};
 use serde_json::{Value, json};
 
-const SAMPLES: [(&str, &str); 6] = [
-    ("/job", include_str!("../assets/samples/job_creation.json")),
-    ("/job", include_str!("../assets/samples/job_update.json")),
-    ("/job", include_str!("../assets/samples/job_delete.json")),
-    (
-        "/candidate",
-        include_str!("../assets/samples/candidate_creation.json"),
-    ),
-    (
-        "/candidate",
-        include_str!("../assets/samples/candidate_update.json"),
-    ),
-    (
-        "/candidate",
-        include_str!("../assets/samples/candidate_delete.json"),
-    ),
-];
-const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creation.json");
 const ORIGIN: &str = "http://127.0.0.1:8090";
 /// Not UTF-8 anywhere near the start: a lone continuation byte, then 0xFF.
 const NOT_UTF8: &[u8] = b"\x80{\"event\":\"creation\"}\xff\xfe\x00";
 
 fn time(millis_after: i64) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-26T21:00:00.123+02:00").unwrap()
-        + Duration::milliseconds(millis_after)
+    common::at("2026-11-26T21:00:00.123+02:00") + Duration::milliseconds(millis_after)
 }
 
 /// A capture as the listener would make it, its summary derived from it.
 fn capture(id: u64, method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Capture {
-    let summary = Summary::of_request(method, url, body, &Routes::default());
-    Capture {
-        id,
-        received_at: time(id as i64 * 1_001),
-        remote_addr: format!("127.0.0.1:{}", 50_000 + id),
-        method: method.to_owned(),
-        url: url.to_owned(),
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect(),
-        body: body.to_vec(),
-        response_status: summary.response_status,
-        summary,
-    }
+    capture_on(&Routes::default(), id, method, url, headers, body)
 }
 
-fn json_headers(host: &str, length: usize) -> Vec<(String, String)> {
-    vec![
-        ("Host".to_owned(), host.to_owned()),
-        ("User-Agent".to_owned(), "HS-Webhooks/1.0".to_owned()),
-        ("Content-Type".to_owned(), "application/json".to_owned()),
-        ("Content-Length".to_owned(), length.to_string()),
-    ]
+fn capture_on(
+    routes: &Routes,
+    id: u64,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Capture {
+    request(url, body)
+        .id(id)
+        .method(method)
+        .at(time(id as i64 * 1_001))
+        .remote(format!("127.0.0.1:{}", 50_000 + id))
+        .headers(headers)
+        .capture_on(routes)
 }
 
 fn sample_captures() -> Vec<Capture> {
     SAMPLES
         .iter()
         .enumerate()
-        .map(|(i, (url, body))| {
-            let mut c = capture(i as u64 + 1, "POST", url, &[], body.as_bytes());
-            c.headers = json_headers("127.0.0.1:8090", body.len());
-            c
+        .map(|(i, sample)| {
+            let length = sample.body.len().to_string();
+            capture(
+                i as u64 + 1,
+                "POST",
+                sample.path,
+                &json_headers("127.0.0.1:8090", &length),
+                sample.body.as_bytes(),
+            )
         })
         .collect()
 }
 
+fn json_headers<'a>(host: &'a str, length: &'a str) -> [(&'a str, &'a str); 4] {
+    [
+        ("Host", host),
+        ("User-Agent", "HS-Webhooks/1.0"),
+        ("Content-Type", "application/json"),
+        ("Content-Length", length),
+    ]
+}
+
+/// A body announced at 64 GiB, refused unread by a listener capped at
+/// 10 MiB, as the listener answered it.
 fn oversize_capture(id: u64) -> Capture {
-    let summary = Summary::oversize(
-        "/job",
-        &Routes::default(),
-        Oversize {
-            announced: Some(68_719_476_736),
-            cap: Some(10 << 20),
-        },
-    );
-    let mut c = capture(
-        id,
-        "POST",
-        "/job",
-        &[
+    let mut received: Received = request("/job", b"")
+        .id(id)
+        .at(time(id as i64 * 1_001))
+        .remote(format!("127.0.0.1:{}", 50_000 + id))
+        .headers(&[
             ("Host", "localhost:8090"),
             ("Content-Length", "68719476736"),
-        ],
-        b"",
-    );
-    c.response_status = summary.response_status;
-    c.summary = summary;
-    c
+        ])
+        .received();
+    received.answer = Answer::refused(Refusal::TooLarge {
+        announced: Some(68_719_476_736),
+        cap: Some(10 << 20),
+    });
+    received.summarise(&Routes::default())
 }
 
 /// Every kind of capture a round trip must keep exactly.
@@ -144,7 +131,7 @@ fn edge_captures() -> Vec<Capture> {
                 ("X-Dup", "first"),
                 ("X-Empty", ""),
             ],
-            SAMPLES[0].1.as_bytes(),
+            SAMPLES[0].body.as_bytes(),
         )
     });
     add(|id| {
@@ -167,12 +154,14 @@ fn edge_captures() -> Vec<Capture> {
             b"{}",
         )
     });
-    let large_capture = {
-        let mut c = capture(next, "POST", "/candidate", &[], large.as_bytes());
-        c.headers = json_headers("127.0.0.1:8090", large.len());
-        c
-    };
-    captures.push(large_capture);
+    let length = large.len().to_string();
+    captures.push(capture(
+        next,
+        "POST",
+        "/candidate",
+        &json_headers("127.0.0.1:8090", &length),
+        large.as_bytes(),
+    ));
     // Targets that are not plain path+query: they come back through `_url`.
     let mut next = captures.len() as u64 + 1;
     for url in [
@@ -185,52 +174,41 @@ fn edge_captures() -> Vec<Capture> {
         next += 1;
     }
     // No Host header, and a Host header that is not an authority.
-    captures.push(capture(next, "POST", "/job", &[], SAMPLES[2].1.as_bytes()));
+    captures.push(capture(
+        next,
+        "POST",
+        "/job",
+        &[],
+        SAMPLES[2].body.as_bytes(),
+    ));
     captures.push(capture(
         next + 1,
         "POST",
         "/job",
         &[("Host", "evil host/with?junk")],
-        SAMPLES[2].1.as_bytes(),
+        SAMPLES[2].body.as_bytes(),
     ));
     captures
 }
 
-fn to_har(captures: &[Capture], origin: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    har::write(&mut out, captures, origin).unwrap();
-    out
+fn to_har<R: AsReceived>(captures: &[R], origin: &str) -> Vec<u8> {
+    common::har_bytes(captures, origin)
 }
 
-fn assert_same(expected: &Capture, actual: &Capture) {
+/// What a HAR read back must keep of a capture: the request exactly, its
+/// status, and (but for a 413 that went through a session file) its answer
+/// and rows.
+fn assert_same(expected: &Capture, actual: &Received) {
     let id = expected.id;
-    assert_eq!(actual.id, id);
-    assert_eq!(actual.method, expected.method, "capture {id}");
-    assert_eq!(actual.url, expected.url, "capture {id}");
-    assert_eq!(actual.headers, expected.headers, "capture {id}");
-    assert!(
-        actual.body == expected.body,
-        "capture {id}: body differs ({} bytes, expected {})",
-        actual.body.len(),
-        expected.body.len()
-    );
-    assert_eq!(
-        actual.received_at_text(),
-        expected.received_at_text(),
-        "capture {id}"
-    );
-    assert_eq!(actual.received_at, expected.received_at, "capture {id}");
-    assert_eq!(
-        actual.response_status, expected.response_status,
-        "capture {id}"
-    );
-    assert_eq!(actual.remote_addr, expected.remote_addr, "capture {id}");
-    if expected.response_status == 413 {
+    assert_same_request(actual, expected);
+    assert_eq!(actual.status(), expected.status(), "capture {id}");
+    let actual = actual.clone().summarise(&Routes::default());
+    if expected.status() == 413 {
         // The native session file does not keep why a body was refused
-        // (announced length, cap); the HAR does (see the round trip).
-        assert_eq!(actual.summary.response_status, 413);
-        assert_eq!(actual.summary.rows.len(), 1);
+        // (the cap); the HAR does (see the round trip).
+        assert_eq!(actual.summary.rows().len(), 1, "capture {id}");
     } else {
+        assert_eq!(actual.answer, expected.answer, "capture {id}");
         assert_eq!(actual.summary, expected.summary, "capture {id}");
     }
 }
@@ -243,10 +221,17 @@ fn captures_round_trip_through_har_exactly() {
     assert_eq!(read.len(), captures.len());
     for (expected, actual) in captures.iter().zip(&read) {
         assert_same(expected, actual);
-        assert_eq!(actual.summary, expected.summary, "capture {}", expected.id);
+        // The HAR keeps even why a body was refused.
+        assert_eq!(actual.answer, expected.answer, "capture {}", expected.id);
+        assert_eq!(
+            actual.clone().summarise(&Routes::default()).summary,
+            expected.summary,
+            "capture {}",
+            expected.id
+        );
     }
     // The statuses the round trip covers.
-    let statuses: Vec<u16> = read.iter().map(|c| c.response_status).collect();
+    let statuses: Vec<u16> = read.iter().map(|c| c.status()).collect();
     for status in [200, 400, 404, 405, 413] {
         assert!(statuses.contains(&status), "no {status} in {statuses:?}");
     }
@@ -298,7 +283,7 @@ fn har_has_what_devtools_and_the_validator_need() {
         }
         assert_eq!(entry["cache"], json!({}), "{at}");
         let request = &entry["request"];
-        assert_eq!(request["method"], capture.method.as_str(), "{at}");
+        assert_eq!(request["method"], capture.head.method(), "{at}");
         assert_eq!(request["httpVersion"], "HTTP/1.1", "{at}");
         assert_eq!(request["cookies"], json!([]), "{at}");
         assert!(request["queryString"].is_array(), "{at}");
@@ -309,13 +294,14 @@ fn har_has_what_devtools_and_the_validator_need() {
             "{at}: {url}"
         );
         let headers = request["headers"].as_array().unwrap();
-        assert_eq!(headers.len(), capture.headers.len(), "{at}");
-        for (header, (name, value)) in headers.iter().zip(&capture.headers) {
+        let sent = header_pairs(capture);
+        assert_eq!(headers.len(), sent.len(), "{at}");
+        for (header, (name, value)) in headers.iter().zip(&sent) {
             assert_eq!(header, &json!({"name": name, "value": value}), "{at}");
         }
 
         let response = &entry["response"];
-        assert_eq!(response["status"], json!(capture.response_status), "{at}");
+        assert_eq!(response["status"], json!(capture.status()), "{at}");
         assert!(!response["statusText"].as_str().unwrap().is_empty(), "{at}");
         assert_eq!(response["httpVersion"], "HTTP/1.1", "{at}");
         assert_eq!(response["redirectURL"], "", "{at}");
@@ -334,22 +320,21 @@ fn har_has_what_devtools_and_the_validator_need() {
                 .contains(&json!({"name": "Content-Type", "value": "application/json"})),
             "{at}"
         );
-        assert_eq!(entry["_remoteAddr"], capture.remote_addr.as_str(), "{at}");
+        assert_eq!(entry["_remoteAddr"], capture.head.remote(), "{at}");
     }
 
     // A sample: absolute URL from the Host header, JSON body as text, 200.
     let job = entry_by_id(&har, 1);
     assert_eq!(job["request"]["url"], "http://127.0.0.1:8090/job");
     assert_eq!(job["request"]["postData"]["mimeType"], "application/json");
-    assert_eq!(job["request"]["postData"]["text"], SAMPLES[0].1);
+    assert_eq!(job["request"]["postData"]["text"], SAMPLES[0].body);
     assert!(job["request"]["postData"].get("_bodyBase64").is_none());
     assert!(job["request"].get("_url").is_none());
     assert_eq!(job["response"]["status"], 200);
     assert_eq!(job["response"]["statusText"], "OK");
     assert_eq!(job["response"]["content"]["text"], r#"{"received":1}"#);
     let request_line_and_headers = "POST /job HTTP/1.1\r\n".len()
-        + captures[0]
-            .headers
+        + header_pairs(&captures[0])
             .iter()
             .map(|(n, v)| n.len() + v.len() + 4)
             .sum::<usize>()
@@ -360,7 +345,7 @@ fn har_has_what_devtools_and_the_validator_need() {
     );
 
     // Not UTF-8: empty text, exact bytes in _bodyBase64.
-    let binary = captures.iter().find(|c| c.body == NOT_UTF8).unwrap();
+    let binary = captures.iter().find(|c| &c.body[..] == NOT_UTF8).unwrap();
     let binary = &entry_by_id(&har, binary.id)["request"]["postData"];
     assert_eq!(binary["text"], "");
     assert_eq!(binary["mimeType"], "application/octet-stream");
@@ -371,7 +356,7 @@ fn har_has_what_devtools_and_the_validator_need() {
     // An empty body has no postData.
     let empty = captures
         .iter()
-        .find(|c| c.body.is_empty() && c.method == "POST" && c.response_status == 400)
+        .find(|c| c.body.is_empty() && c.head.method() == "POST" && c.status() == 400)
         .unwrap();
     let empty = &entry_by_id(&har, empty.id)["request"];
     assert!(empty.get("postData").is_none(), "{empty}");
@@ -380,7 +365,7 @@ fn har_has_what_devtools_and_the_validator_need() {
     // The query string, decoded.
     let query = captures
         .iter()
-        .find(|c| c.url.starts_with("/job?source"))
+        .find(|c| c.head.url().starts_with("/job?source"))
         .unwrap();
     let query = &entry_by_id(&har, query.id)["request"];
     assert_eq!(query["url"], "http://127.0.0.1:8090/job?source=ats&x=%20y");
@@ -390,9 +375,10 @@ fn har_has_what_devtools_and_the_validator_need() {
     );
 
     // 413: the refusal that was sent.
-    let oversize = captures.iter().find(|c| c.response_status == 413).unwrap();
+    let oversize = captures.iter().find(|c| c.status() == 413).unwrap();
     let oversize = &entry_by_id(&har, oversize.id)["response"];
-    assert_eq!(oversize["statusText"], "Payload Too Large");
+    // The reason phrase the listener sends (RFC 9110's name for 413).
+    assert_eq!(oversize["statusText"], "Content Too Large");
     let body: Value = serde_json::from_str(oversize["content"]["text"].as_str().unwrap()).unwrap();
     assert_eq!(body["max_body"], 10 << 20);
 }
@@ -403,7 +389,11 @@ fn urls_are_absolute_valid_uris_and_read_back_exactly() {
     let har: Value =
         serde_json::from_slice(&to_har(&captures, "http://example.test:9000/")).unwrap();
     let url_of = |target: &str| {
-        let c = captures.iter().rev().find(|c| c.url == target).unwrap();
+        let c = captures
+            .iter()
+            .rev()
+            .find(|c| c.head.url() == target)
+            .unwrap();
         let request = &entry_by_id(&har, c.id)["request"];
         (
             request["url"].as_str().unwrap().to_owned(),
@@ -429,7 +419,7 @@ fn urls_are_absolute_valid_uris_and_read_back_exactly() {
     // No Host header, or one that is not an authority: the origin.
     let no_host = captures
         .iter()
-        .find(|c| c.headers.is_empty() && c.method == "POST")
+        .find(|c| c.head.header_count() == 0 && c.head.method() == "POST")
         .unwrap();
     assert_eq!(
         entry_by_id(&har, no_host.id)["request"]["url"],
@@ -490,7 +480,7 @@ fn browser_entries_are_read_tolerantly() {
                 "request": {
                     "method": "POST",
                     "url": "http://127.0.0.1:8090/job",
-                    "postData": {"mimeType": "application/json", "text": SAMPLES[0].1}
+                    "postData": {"mimeType": "application/json", "text": SAMPLES[0].body}
                 }
             },
             {
@@ -509,12 +499,12 @@ fn browser_entries_are_read_tolerantly() {
     assert_eq!(read.len(), 4);
 
     let form = &read[0];
-    assert_eq!(form.method, "POST");
-    assert_eq!(form.url, "/candidate?from=form");
-    assert_eq!(form.remote_addr, "chrome.har");
-    assert_eq!(form.body, b"a+b=1%262&c=%C3%A9");
+    assert_eq!(form.head.method(), "POST");
+    assert_eq!(form.head.url(), "/candidate?from=form");
+    assert_eq!(form.head.remote(), "chrome.har");
+    assert_eq!(&form.body[..], b"a+b=1%262&c=%C3%A9");
     assert_eq!(
-        form.headers,
+        header_pairs(form),
         vec![
             (":authority".to_owned(), "hooks.example.com".to_owned()),
             (
@@ -526,20 +516,21 @@ fn browser_entries_are_read_tolerantly() {
     );
     assert_eq!(form.received_at_text(), "2024-05-01T10:00:00.456+00:00");
     // Status 0 (a failed browser request) is no status: what hookscope answers.
-    assert_eq!(form.response_status, 400);
+    assert_eq!(form.status(), 400);
 
     let get = &read[1];
     assert_eq!(get.id, 7);
-    assert_eq!(get.url, "/job");
+    assert_eq!(get.head.url(), "/job");
     assert!(get.body.is_empty());
-    assert_eq!(get.response_status, 405);
+    assert_eq!(get.status(), 405);
     assert_eq!(get.received_at_text(), "2024-05-01T12:00:00.789+02:00");
 
     let json_post = &read[2];
-    assert_eq!(json_post.body, SAMPLES[0].1.as_bytes());
-    assert_eq!(json_post.response_status, 200);
-    assert_eq!(json_post.summary.rows[0].label, "Candidature Spontanée");
-    assert_eq!(read[3].body, b"\x80\xff");
+    assert_eq!(&json_post.body[..], SAMPLES[0].body.as_bytes());
+    assert_eq!(json_post.status(), 200);
+    let json_post = json_post.clone().summarise(&Routes::default());
+    assert_eq!(json_post.summary.rows()[0].label, common::JOB_TITLE);
+    assert_eq!(&read[3].body[..], b"\x80\xff");
 
     // Entries without `_id` are numbered after the largest one.
     let mut ids: Vec<u64> = read.iter().map(|c| c.id).collect();
@@ -577,14 +568,13 @@ fn malformed_files_give_the_right_error() {
         &b"[1, 2]"[..],
         br#"{"log": []}"#,
         br#"{"log": {"entries": {}}}"#,
-        SAMPLES[0].1.as_bytes(),
+        SAMPLES[0].body.as_bytes(),
     ] {
         let e = error(not_har);
         assert!(matches!(e, har::HarError::NotHar(_)), "{e:?}");
     }
     // A native session file is not a HAR.
-    let mut session = Vec::new();
-    file::write(&mut session, &sample_captures(), time(0)).unwrap();
+    let session = common::session_bytes(&sample_captures(), time(0));
     assert!(matches!(error(&session), har::HarError::NotHar(_)));
 
     let empty =
@@ -593,7 +583,7 @@ fn malformed_files_give_the_right_error() {
     assert!(empty.to_string().contains("no entries"));
     // An empty session's HAR is valid HAR, and has no entries to open.
     assert!(matches!(
-        error(&to_har(&[], ORIGIN)),
+        error(&to_har::<Capture>(&[], ORIGIN)),
         har::HarError::NoEntries
     ));
 
@@ -638,7 +628,7 @@ fn malformed_files_give_the_right_error() {
 // The real binary
 
 fn hookscope(args: &[&std::ffi::OsStr], data_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hookscope"))
+    common::hookscope(&[])
         .args(args)
         .env("HOOKSCOPE_DATA_DIR", data_dir)
         .output()
@@ -658,8 +648,7 @@ fn export(session: &Path, out: &Path, data_dir: &Path) -> Output {
 }
 
 fn write_session(path: &Path, captures: &[Capture]) {
-    let mut out = std::fs::File::create(path).unwrap();
-    file::write(&mut out, captures, time(0)).unwrap();
+    std::fs::write(path, common::session_bytes(captures, time(0))).unwrap();
 }
 
 #[test]
@@ -705,7 +694,7 @@ fn export_command_names_what_is_wrong() {
     assert!(!out.exists());
 
     let not_session = dir.path().join("job.json");
-    std::fs::write(&not_session, SAMPLES[0].1).unwrap();
+    std::fs::write(&not_session, SAMPLES[0].body).unwrap();
     let output = export(&not_session, &out, dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
@@ -732,15 +721,19 @@ fn export_command_sends_the_responses_of_custom_webhook_paths() {
     let captures: Vec<Capture> = SAMPLES
         .iter()
         .enumerate()
-        .map(|(i, (url, body))| {
-            let url = format!("/hooks{url}");
-            let mut c = capture(i as u64 + 1, "POST", &url, &[], body.as_bytes());
-            c.summary = Summary::of_request("POST", &url, body.as_bytes(), &routes);
-            c.response_status = c.summary.response_status;
-            c
+        .map(|(i, sample)| {
+            let url = format!("/hooks{}", sample.path);
+            capture_on(
+                &routes,
+                i as u64 + 1,
+                "POST",
+                &url,
+                &[],
+                sample.body.as_bytes(),
+            )
         })
         .collect();
-    assert!(captures.iter().all(|c| c.response_status == 200));
+    assert!(captures.iter().all(|c| c.status() == 200));
     let dir = tempfile::tempdir().unwrap();
     let session = dir.path().join("custom.json");
     write_session(&session, &captures);
@@ -754,7 +747,7 @@ fn export_command_sends_the_responses_of_custom_webhook_paths() {
             entry["response"]["content"]["text"],
             capture.response_body(),
             "{}",
-            capture.url
+            capture.head.url()
         );
     }
 }
@@ -800,7 +793,10 @@ fn har_output_passes_har_validator() {
     let mut files = Vec::new();
 
     // Through the command: an empty session and the six samples.
-    for (name, captures) in [("empty", Vec::new()), ("samples", sample_captures())] {
+    for (name, captures) in [
+        ("empty", Vec::<Capture>::new()),
+        ("samples", sample_captures()),
+    ] {
         let session = dir.path().join(format!("{name}.json"));
         write_session(&session, &captures);
         let out = dir.path().join(format!("{name}.har"));
@@ -816,7 +812,7 @@ fn har_output_passes_har_validator() {
     }
     let not_utf8: Vec<Capture> = edge_captures()
         .into_iter()
-        .filter(|c| c.body == NOT_UTF8)
+        .filter(|c| &c.body[..] == NOT_UTF8)
         .collect();
     assert_eq!(not_utf8.len(), 1);
     for (name, captures) in [("not-utf8", not_utf8), ("edge", edge_captures())] {

@@ -1,167 +1,19 @@
 //! `hookscope listen`: the real binary, driven over real HTTP, with every wait
 //! bounded so that a hang fails the test instead of stalling the suite.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-use crossbeam_channel::{Receiver, unbounded};
-use hookscope::capture::Routes;
+use std::path::Path;
+use std::process::Command;
+
+use common::{CANDIDATE_CREATION, CANDIDATE_DELETE, JOB_CREATION, agent, spawn};
+use hookscope::capture::{Received, Routes};
 use hookscope::session::file;
 
-const JOB_CREATION: &[u8] = include_bytes!("../assets/samples/job_creation.json");
-const CANDIDATE_CREATION: &[u8] = include_bytes!("../assets/samples/candidate_creation.json");
-const CANDIDATE_DELETE: &[u8] = include_bytes!("../assets/samples/candidate_delete.json");
-
-const WAIT: Duration = Duration::from_secs(20);
-
-/// The binary under test, killed if a test fails before it exits.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn hookscope(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookscope"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn spawn(args: &[&str]) -> Running {
-    let mut child = hookscope(args).spawn().expect("start hookscope");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, lines) = unbounded();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Running {
-        child,
-        lines,
-        seen: Vec::new(),
-    }
-}
-
-impl Running {
-    /// Reads stdout until a line satisfies `wanted`; fails after `WAIT`.
-    fn line_where(&mut self, wanted: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if wanted(&line) {
-                        return line;
-                    }
-                }
-                Err(e) => {
-                    let stderr = self.stderr_now();
-                    panic!(
-                        "no such line on stdout ({e}); seen {:?}; stderr {stderr:?}",
-                        self.seen
-                    )
-                }
-            }
-        }
-    }
-
-    /// The listener's port, from the "job  http://127.0.0.1:PORT/job" line.
-    fn port(&mut self) -> u16 {
-        let line = self.line_where(|l| l.starts_with("job ") && l.contains("http://"));
-        let url = line.split_whitespace().last().expect("a URL");
-        let authority = url
-            .strip_prefix("http://")
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("not a URL: {url:?}"));
-        assert!(url.ends_with("/job"), "{line:?}");
-        let (host, port) = authority.rsplit_once(':').expect("host:port");
-        assert_eq!(host, "127.0.0.1", "{line:?}");
-        port.parse()
-            .unwrap_or_else(|_| panic!("no port in {line:?}"))
-    }
-
-    fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match self.child.try_wait().expect("poll hookscope") {
-                Some(status) => return status,
-                None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-                None => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    panic!(
-                        "hookscope did not exit within {WAIT:?}; stdout {:?}",
-                        self.seen
-                    );
-                }
-            }
-        }
-    }
-
-    /// Everything left on stdout once the process has exited.
-    fn rest_of_stdout(&mut self) -> Vec<String> {
-        let deadline = Instant::now() + WAIT;
-        while let Ok(line) = self
-            .lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            self.seen.push(line);
-        }
-        self.seen.clone()
-    }
-
-    fn stderr_now(&mut self) -> String {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            let mut text = String::new();
-            if let Some(mut stderr) = self.child.stderr.take() {
-                let _ = stderr.read_to_string(&mut text);
-            }
-            text
-        } else {
-            "(still running)".to_owned()
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-fn post(port: u16, path: &str, body: &[u8]) -> (u16, String) {
-    let mut response = agent()
-        .post(format!("http://127.0.0.1:{port}{path}"))
-        .header("Content-Type", "application/json")
-        .send(body)
-        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .expect("a response body");
-    (response.status().as_u16(), text)
+/// POSTs `body` as JSON to the listener on `port`: the status and the answer.
+fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+    let reply = common::post(&agent(), &format!("http://127.0.0.1:{port}{path}"), body);
+    (reply.status, reply.body)
 }
 
 /// A data dir inside the test's temp dir, so that tests never touch the
@@ -174,7 +26,7 @@ fn data_dir(dir: &tempfile::TempDir) -> String {
         .to_owned()
 }
 
-fn read_session(path: &Path) -> Vec<hookscope::capture::Capture> {
+fn read_session(path: &Path) -> Vec<Received> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     file::read(&bytes, &Routes::default())
         .unwrap_or_else(|e| panic!("{} is not a session: {e}", path.display()))
@@ -212,7 +64,7 @@ fn listen_with_a_count_captures_that_many_requests_and_writes_them() {
     ]);
     let port = run.port();
 
-    let sent: [(&str, &[u8]); 3] = [
+    let sent: [(&str, &str); 3] = [
         ("/job", JOB_CREATION),
         ("/candidate", CANDIDATE_CREATION),
         ("/candidate", CANDIDATE_DELETE),
@@ -259,9 +111,13 @@ fn listen_with_a_count_captures_that_many_requests_and_writes_them() {
     let captures = read_session(&out);
     assert_eq!(captures.len(), 3);
     for (capture, (path, body)) in captures.iter().zip(sent) {
-        assert_eq!(capture.url, path);
-        assert_eq!(capture.body, body, "the body of {path} is kept exactly");
-        assert_eq!(capture.response_status, 200);
+        assert_eq!(capture.head.url(), path);
+        assert_eq!(
+            &capture.body[..],
+            body.as_bytes(),
+            "the body of {path} is kept exactly"
+        );
+        assert_eq!(capture.status(), 200);
     }
 }
 
@@ -303,7 +159,7 @@ fn listen_stops_cleanly_on_sigterm_and_writes_what_it_captured() {
 
     let captures = read_session(&out);
     assert_eq!(captures.len(), 1, "the acknowledged request is in the file");
-    assert_eq!(captures[0].body, JOB_CREATION);
+    assert_eq!(&captures[0].body[..], JOB_CREATION.as_bytes());
 }
 
 #[test]

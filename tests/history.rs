@@ -1,8 +1,12 @@
 //! Entity history, diffs and anomalies on the spec samples and edited
 //! variants of them, pushed into a real `Session`.
 
-use chrono::{DateTime, Duration, FixedOffset};
-use hookscope::capture::{Capture, Routes, Summary};
+mod common;
+
+use common::{
+    CANDIDATE_CREATION, CANDIDATE_UPDATE, JOB_CREATION, JOB_DELETE, JOB_UPDATE, capture,
+    shown_time as local_clock, time,
+};
 use hookscope::hs::{EntityType, Level};
 use hookscope::session::diff::{ActionChangeKind, ChangeKind, action_changes, diff, entity_diff};
 use hookscope::session::{
@@ -10,42 +14,7 @@ use hookscope::session::{
 };
 use serde_json::{Value, json};
 
-const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
-const JOB_UPDATE: &str = include_str!("../assets/samples/job_update.json");
-const JOB_DELETE: &str = include_str!("../assets/samples/job_delete.json");
-const CANDIDATE_CREATION: &str = include_str!("../assets/samples/candidate_creation.json");
-const CANDIDATE_UPDATE: &str = include_str!("../assets/samples/candidate_update.json");
-
 // ---- helpers ----------------------------------------------------------------
-
-/// `time(seconds)` as messages write it: in local time, to the millisecond.
-fn local_clock(seconds: i64) -> String {
-    time(seconds)
-        .with_timezone(&chrono::Local)
-        .format("%H:%M:%S%.3f")
-        .to_string()
-}
-
-fn time(seconds: i64) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-26T21:00:00.000+01:00").expect("a date")
-        + Duration::seconds(seconds)
-}
-
-/// A POST of `body` to `url`, received `seconds` after 21:00:00.
-fn capture(id: u64, url: &str, body: &str, seconds: i64) -> Capture {
-    let summary = Summary::of_request("POST", url, body.as_bytes(), &Routes::default());
-    Capture {
-        id,
-        received_at: time(seconds),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body: body.as_bytes().to_vec(),
-        response_status: summary.response_status,
-        summary,
-    }
-}
 
 /// A session holding `bodies` posted in order, one second apart, ids from 1.
 fn session_of(bodies: &[(&str, &str)]) -> Session {
@@ -331,14 +300,7 @@ fn creation_update_delete_make_one_deleted_job() {
 
     let events: Vec<_> = session
         .history(&job_key())
-        .map(|view| {
-            view.summary
-                .event
-                .as_ref()
-                .expect("an event")
-                .as_str()
-                .to_owned()
-        })
+        .map(|view| view.summary.event().expect("an event").as_str().to_owned())
         .collect();
     assert_eq!(events, ["creation", "update", "delete"]);
     assert_eq!(session.known_label(row(3)), Some("Candidature Spontanée"));
@@ -683,8 +645,9 @@ fn wrong_path_and_type_mismatch_come_from_the_findings() {
     assert_eq!(wrong_path[0].kind, AnomalyKind::WrongPath);
     assert_eq!(wrong_path[0].level, Level::Warning);
     assert_eq!(wrong_path[0].pointer.as_deref(), Some("/0/type"));
-    let finding = &session.row(0).expect("a row").summary.findings;
-    assert!(finding.iter().any(|f| f.message == wrong_path[0].message));
+    let view = session.row(0).expect("a row");
+    let findings = view.capture.findings(view.id.row);
+    assert!(findings.iter().any(|f| f.message == wrong_path[0].message));
 
     let mismatch: Vec<_> = session.anomaly_kinds(row(2)).collect();
     assert!(

@@ -2,48 +2,36 @@
 //! dead journals, and the real binary killed with SIGKILL while webhooks
 //! stream in, then `hookscope recover`. Every wait is bounded.
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::DateTime;
-use crossbeam_channel::{Receiver, unbounded};
-use hookscope::capture::{Capture, Routes, Summary};
+use common::{
+    CANDIDATE_DELETE, JOB_CREATION, PROCESS_WAIT, agent, assert_same, request, run_to_end, spawn,
+};
+use crossbeam_channel::unbounded;
+use hookscope::capture::{Received, Routes};
+use hookscope::journal::{self, Journal, JournalError};
 use hookscope::session::file;
-use hookscope::session::journal::{self, Journal, JournalError};
 
-const JOB_CREATION: &[u8] = include_bytes!("../assets/samples/job_creation.json");
-const CANDIDATE_DELETE: &[u8] = include_bytes!("../assets/samples/candidate_delete.json");
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn capture(id: u64, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Capture {
-    let routes = Routes::default();
-    let summary = Summary::of_request("POST", url, body, &routes);
-    Capture {
-        id,
-        received_at: DateTime::parse_from_rfc3339(&format!(
+/// A request received at 21:00:0<id>.123, from a port of its own.
+fn capture(id: u64, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Received {
+    request(url, body)
+        .id(id)
+        .at(common::at(&format!(
             "2026-11-26T21:00:0{}.123+01:00",
             id % 10
-        ))
-        .expect("a date"),
-        remote_addr: format!("127.0.0.1:{}", 50000 + id),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        body: body.to_vec(),
-        response_status: summary.response_status,
-        summary,
-    }
+        )))
+        .remote(format!("127.0.0.1:{}", 50000 + id))
+        .headers(headers)
+        .received()
 }
 
-fn some_captures() -> Vec<Capture> {
+fn some_captures() -> Vec<Received> {
     vec![
         capture(
             1,
@@ -53,28 +41,13 @@ fn some_captures() -> Vec<Capture> {
                 ("X-Dup", "a"),
                 ("X-Dup", "b"),
             ],
-            JOB_CREATION,
+            JOB_CREATION.as_bytes(),
         ),
-        // Not UTF-8: kept as exact bytes (base64 in the record).
+        // Not UTF-8, with a newline: kept as exact bytes.
         capture(2, "/candidate", &[], &[0xff, 0xfe, b'{', 0x00, 0x80, b'\n']),
         capture(3, "/candidate", &[("Content-Length", "0")], b""),
-        capture(4, "/candidate", &[], CANDIDATE_DELETE),
+        capture(4, "/candidate", &[], CANDIDATE_DELETE.as_bytes()),
     ]
-}
-
-fn assert_same(got: &[Capture], want: &[Capture]) {
-    assert_eq!(got.len(), want.len(), "capture count");
-    for (g, w) in got.iter().zip(want) {
-        assert_eq!(g.id, w.id);
-        assert_eq!(g.received_at, w.received_at, "capture {}", w.id);
-        assert_eq!(g.remote_addr, w.remote_addr, "capture {}", w.id);
-        assert_eq!(g.method, w.method, "capture {}", w.id);
-        assert_eq!(g.url, w.url, "capture {}", w.id);
-        assert_eq!(g.headers, w.headers, "capture {}", w.id);
-        assert_eq!(g.body, w.body, "capture {} keeps its exact bytes", w.id);
-        assert_eq!(g.response_status, w.response_status, "capture {}", w.id);
-        assert_eq!(g.summary, w.summary, "capture {}", w.id);
-    }
 }
 
 fn jsonl_files(data_dir: &Path) -> Vec<PathBuf> {
@@ -110,16 +83,19 @@ fn appended_captures_read_back_exactly_once_the_process_is_gone() {
         journal.append(capture).expect("append");
     }
     let text = std::fs::read(&path).expect("read the journal");
+    let header_end = text
+        .iter()
+        .position(|&b| b == b'\n')
+        .expect("a header line");
     let header: serde_json::Value =
-        serde_json::from_slice(text.split(|&b| b == b'\n').next().expect("a line"))
-            .expect("a JSON header");
+        serde_json::from_slice(&text[..header_end]).expect("a JSON header");
     assert_eq!(header["format"], "hookscope-journal");
-    assert_eq!(header["version"], 1);
+    assert_eq!(header["version"], 2);
     assert!(header["started_at"].is_string(), "{header}");
     assert_eq!(
-        text.iter().filter(|&&b| b == b'\n').count(),
-        1 + captures.len(),
-        "a header line and one line per capture"
+        &text[header_end + 1..],
+        records(&captures).as_slice(),
+        "a header line, then one record per capture and nothing else"
     );
     assert_eq!(journal.bytes_written(), text.len() as u64);
     assert_eq!(journal::disk_usage(dir.path()), text.len() as u64);
@@ -193,24 +169,50 @@ fn two_journals_of_one_process_do_not_collide_and_list_newest_first() {
     assert!(!second_path.exists());
 }
 
-/// A journal file written by hand: the header, then `lines`.
-fn journal_with(dir: &Path, lines: &[&[u8]]) -> journal::Unfinished {
+/// The header a version 1 journal starts with (records were session-file
+/// lines then).
+const V1_HEADER: &[u8] =
+    b"{\"format\":\"hookscope-journal\",\"version\":1,\"started_at\":\"2026-11-26T21:00:00.000+01:00\"}\n";
+
+/// A journal file written by hand: `header`, then `records`, left by a
+/// process that is gone.
+fn journal_with(dir: &Path, header: &[u8], records: &[&[u8]]) -> journal::Unfinished {
     let journal = Journal::create(dir).expect("a journal");
     let path = journal.path().to_owned();
     drop(journal);
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .expect("open");
-    for line in lines {
-        file.write_all(line).expect("write");
+    let mut bytes = header.to_vec();
+    for record in records {
+        bytes.extend_from_slice(record);
     }
+    std::fs::write(&path, bytes).expect("write");
     let found = journal::unfinished(dir).expect("list");
     assert_eq!(found.len(), 1);
     found.into_iter().next().expect("one")
 }
 
-fn record(capture: &Capture) -> Vec<u8> {
+/// The header a journal of this hookscope starts with.
+fn v2_header() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let journal = Journal::create(dir.path()).expect("a journal");
+    let bytes = std::fs::read(journal.path()).expect("read the journal");
+    journal.finish().expect("finish");
+    bytes
+}
+
+/// One version 2 record.
+fn record(capture: &Received) -> Vec<u8> {
+    let mut record = Vec::new();
+    journal::encode(capture, &mut record).expect("a record");
+    record
+}
+
+/// Version 2 records, one after the other.
+fn records(captures: &[Received]) -> Vec<u8> {
+    captures.iter().flat_map(record).collect()
+}
+
+/// One version 1 record: a session-file line.
+fn v1_record(capture: &Received) -> Vec<u8> {
     let mut line = Vec::new();
     file::write_record(&mut line, capture).expect("a record");
     line.push(b'\n');
@@ -218,12 +220,82 @@ fn record(capture: &Capture) -> Vec<u8> {
 }
 
 #[test]
+fn a_last_record_cut_by_a_kill_is_skipped() {
+    let captures = some_captures();
+    let (one, two) = (record(&captures[0]), record(&captures[1]));
+    let last = record(&captures[3]);
+    let facts_end = last.iter().position(|&b| b == b'\n').expect("a facts line");
+    // Cut in its facts, in its body, and before the newline after its body.
+    for cut in [40, facts_end + 1 + 10, last.len() - 1] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let unfinished = journal_with(dir.path(), &v2_header(), &[&one, &two, &last[..cut]]);
+        let read = unfinished.read(&Routes::default()).expect("read");
+        assert_same(&read, &captures[..2]);
+    }
+}
+
+#[test]
+fn a_bad_record_in_the_middle_is_an_error_naming_the_record() {
+    let captures = some_captures();
+    let (one, two) = (record(&captures[0]), record(&captures[1]));
+    // Facts that are not JSON, and a body longer than its facts say.
+    let mut long_body = record(&captures[3]);
+    long_body.insert(long_body.len() - 1, b'x');
+    for bad in [&b"{\"id\": garbage\n"[..], &long_body] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let unfinished = journal_with(dir.path(), &v2_header(), &[&one, bad, &two]);
+        match unfinished.read(&Routes::default()) {
+            Err(e @ JournalError::BadRecord { record: 2, .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("record 2"), "{text}");
+                assert!(
+                    text.contains(&unfinished.path.display().to_string()),
+                    "{text}"
+                );
+            }
+            other => panic!("expected a bad record 2, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_header_value_that_is_not_utf8_is_journalled_exactly() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let captures = vec![
+        request("/job", JOB_CREATION)
+            .id(1)
+            .header("X-Latin-1", b"caf\xe9")
+            .header("X-Empty", b"")
+            .received(),
+    ];
+    let journal = Journal::create(dir.path()).expect("a journal");
+    journal.append(&captures[0]).expect("append");
+    drop(journal);
+    let found = journal::unfinished(dir.path()).expect("list");
+    let read = found[0].read(&Routes::default()).expect("read");
+    assert_same(&read, &captures);
+}
+
+// ---- version 1 journals, as the first release wrote them ---------------------------
+
+#[test]
+fn a_version_1_journal_is_still_read() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let captures = some_captures();
+    let lines: Vec<Vec<u8>> = captures.iter().map(v1_record).collect();
+    let lines: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+    let unfinished = journal_with(dir.path(), V1_HEADER, &lines);
+    let read = unfinished.read(&Routes::default()).expect("read");
+    assert_same(&read, &captures);
+}
+
+#[test]
 fn a_last_line_cut_by_a_kill_is_skipped() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let captures = some_captures();
-    let (one, two) = (record(&captures[0]), record(&captures[1]));
-    let cut = &record(&captures[3])[..40];
-    let unfinished = journal_with(dir.path(), &[&one, &two, cut]);
+    let (one, two) = (v1_record(&captures[0]), v1_record(&captures[1]));
+    let cut = &v1_record(&captures[3])[..40];
+    let unfinished = journal_with(dir.path(), V1_HEADER, &[&one, &two, cut]);
     let read = unfinished.read(&Routes::default()).expect("read");
     assert_same(&read, &captures[..2]);
 }
@@ -232,8 +304,8 @@ fn a_last_line_cut_by_a_kill_is_skipped() {
 fn a_bad_line_in_the_middle_is_an_error_naming_the_line() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let captures = some_captures();
-    let (one, two) = (record(&captures[0]), record(&captures[1]));
-    let unfinished = journal_with(dir.path(), &[&one, b"{\"id\": garbage\n", &two]);
+    let (one, two) = (v1_record(&captures[0]), v1_record(&captures[1]));
+    let unfinished = journal_with(dir.path(), V1_HEADER, &[&one, b"{\"id\": garbage\n", &two]);
     match unfinished.read(&Routes::default()) {
         Err(e @ JournalError::BadLine { line: 3, .. }) => {
             let text = e.to_string();
@@ -290,118 +362,13 @@ fn unfinished_in_a_data_dir_without_journals_is_empty() {
 
 // ---- the real binary -----------------------------------------------------------
 
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn hookscope(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookscope"));
-    command
-        .args(args)
-        .env_remove("HOOKSCOPE_DATA_DIR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn run_to_end(args: &[&str]) -> Output {
-    let mut child = hookscope(args).spawn().expect("start hookscope");
-    let deadline = Instant::now() + WAIT;
-    while child.try_wait().expect("poll").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("hookscope {args:?} did not exit within {WAIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
-
-fn spawn(args: &[&str]) -> Running {
-    let mut child = hookscope(args).spawn().expect("start hookscope");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, lines) = unbounded();
-    // Always drained: a full pipe would stall the process.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Running {
-        child,
-        lines,
-        seen: Vec::new(),
-    }
-}
-
-impl Running {
-    fn port(&mut self) -> u16 {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|e| panic!("no job URL on stdout ({e}); seen {:?}", self.seen));
-            self.seen.push(line.clone());
-            if let Some(url) = line.strip_prefix("job ") {
-                let url = url.trim();
-                let authority = url
-                    .strip_prefix("http://")
-                    .and_then(|rest| rest.split('/').next())
-                    .unwrap_or_else(|| panic!("not a URL: {line:?}"));
-                let (_, port) = authority.rsplit_once(':').expect("host:port");
-                return port.parse().expect("a port");
-            }
-        }
-    }
-
-    fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("poll") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "hookscope did not exit within {WAIT:?}; stdout {:?}",
-                self.seen
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
 fn path_arg(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
 
 /// job_creation.json with its job id replaced by `i`: distinct bodies.
 fn numbered_job(i: usize) -> Vec<u8> {
-    let text = std::str::from_utf8(JOB_CREATION).expect("UTF-8 sample");
+    let text = JOB_CREATION;
     let body = text.replacen("\"job_id\": 126751", &format!("\"job_id\": {i}"), 1);
     assert_ne!(body, text, "the sample has a job id to replace");
     body.into_bytes()
@@ -458,7 +425,7 @@ fn every_acknowledged_webhook_survives_sigkill_and_is_recovered_once() {
         }
     });
 
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + PROCESS_WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match progress.recv_timeout(left) {
@@ -515,7 +482,7 @@ fn every_acknowledged_webhook_survives_sigkill_and_is_recovered_once() {
 
     let bytes = std::fs::read(&recovered).expect("the recovered file");
     let captures = file::read(&bytes, &Routes::default()).expect("a session file");
-    let bodies: HashSet<&[u8]> = captures.iter().map(|c| c.body.as_slice()).collect();
+    let bodies: HashSet<&[u8]> = captures.iter().map(|c| &c.body[..]).collect();
     assert_eq!(bodies.len(), captures.len(), "no body recovered twice");
     let ids: HashSet<u64> = captures.iter().map(|c| c.id).collect();
     assert_eq!(ids.len(), captures.len(), "no id recovered twice");
@@ -538,8 +505,8 @@ fn every_acknowledged_webhook_survives_sigkill_and_is_recovered_once() {
         acked.len()
     );
     for capture in &captures {
-        assert_eq!(capture.response_status, 200);
-        assert_eq!(capture.url, "/job");
+        assert_eq!(capture.status(), 200);
+        assert_eq!(capture.head.url(), "/job");
     }
     eprintln!(
         "crash test: {} acknowledged, {} recovered, client stopped at request {stopped_at}",

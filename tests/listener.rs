@@ -2,58 +2,68 @@
 //! captured, and how it survives hostile requests (lying Content-Length, short
 //! bodies, deep nesting, floods). No mocks: a real ureq client or a raw socket.
 
-use std::collections::HashSet;
+mod common;
+
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset};
+use common::{
+    CANDIDATE_CREATION, CANDIDATE_DELETE, CANDIDATE_NAME, CANDIDATE_UPDATE, JOB_CREATION,
+    JOB_DELETE, JOB_TITLE, JOB_UPDATE, Reply, WAIT, agent, header_pairs, header_values, post,
+    reply,
+};
 use crossbeam_channel::{Receiver, bounded};
 use hookscope::capture::{Capture, Routes, Status};
 use hookscope::hs::{EntityType, EventKind, Level};
-use hookscope::listener::{DEFAULT_MAX_BODY, ListenError, Listener, ListenerConfig, ListenerEvent};
+use hookscope::listener::{DEFAULT_MAX_BODY, ListenError, Listener, ListenerConfig};
 use hookscope::session::file::{self, FileError};
-
-const JOB_CREATION: &[u8] = include_bytes!("../assets/samples/job_creation.json");
-const JOB_UPDATE: &[u8] = include_bytes!("../assets/samples/job_update.json");
-const JOB_DELETE: &[u8] = include_bytes!("../assets/samples/job_delete.json");
-const CANDIDATE_CREATION: &[u8] = include_bytes!("../assets/samples/candidate_creation.json");
-const CANDIDATE_UPDATE: &[u8] = include_bytes!("../assets/samples/candidate_update.json");
-const CANDIDATE_DELETE: &[u8] = include_bytes!("../assets/samples/candidate_delete.json");
-
-/// The longest any single step may take before a test fails instead of hanging.
-const WAIT: Duration = Duration::from_secs(10);
+use hookscope::waker::Waker;
 
 // ---- harness ----------------------------------------------------------------
 
 struct Harness {
     listener: Listener,
-    events: Receiver<ListenerEvent>,
+    events: Receiver<Vec<Capture>>,
+    /// Captures of a batch not looked at yet.
+    pending: RefCell<VecDeque<Capture>>,
 }
 
 fn start() -> Harness {
     start_with(DEFAULT_MAX_BODY, 1024)
 }
 
+/// A listener with this body cap, sending batches on a channel of
+/// `capacity`.
 fn start_with(max_body: u64, capacity: usize) -> Harness {
+    start_config(
+        ListenerConfig {
+            max_body,
+            ..common::listener_config()
+        },
+        capacity,
+    )
+}
+
+fn start_config(config: ListenerConfig, capacity: usize) -> Harness {
     let (sender, events) = bounded(capacity);
-    let config = ListenerConfig {
-        bind: [127, 0, 0, 1].into(),
-        port: 0,
-        max_body,
-        ..Default::default()
-    };
     let listener = Listener::start(
         config,
         Arc::new(AtomicU64::new(1)),
         sender,
-        Arc::new(|| {}),
+        Waker::new(),
         None,
     )
     .unwrap_or_else(|e| panic!("the listener starts: {e}"));
-    Harness { listener, events }
+    Harness {
+        listener,
+        events,
+        pending: RefCell::default(),
+    }
 }
 
 impl Harness {
@@ -67,72 +77,45 @@ impl Harness {
 
     /// The next capture, or a failure after `WAIT`.
     fn capture(&self) -> Capture {
-        match self.events.recv_timeout(WAIT) {
-            Ok(ListenerEvent::Captured(capture)) => *capture,
-            Ok(ListenerEvent::Failed(reason)) => panic!("the listener failed: {reason}"),
-            Err(e) => panic!("no capture within {WAIT:?}: {e}"),
+        self.capture_within(WAIT)
+            .unwrap_or_else(|| panic!("no capture within {WAIT:?}"))
+    }
+
+    fn capture_within(&self, wait: Duration) -> Option<Capture> {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(capture) = self.pending.borrow_mut().pop_front() {
+                return Some(capture);
+            }
+            assert!(!self.listener.has_failed(), "the listener failed");
+            let left = deadline.saturating_duration_since(Instant::now());
+            let batch = self.events.recv_timeout(left).ok()?;
+            self.pending.borrow_mut().extend(batch);
         }
     }
 
     fn assert_nothing_more(&self) {
-        match self.events.recv_timeout(Duration::from_millis(300)) {
-            Ok(ListenerEvent::Captured(capture)) => {
-                panic!("unexpected capture {} {}", capture.method, capture.url)
-            }
-            Ok(ListenerEvent::Failed(reason)) => panic!("the listener failed: {reason}"),
-            Err(_) => {}
+        if let Some(capture) = self.capture_within(Duration::from_millis(300)) {
+            panic!(
+                "unexpected capture {} {}",
+                capture.head.method(),
+                capture.head.url()
+            )
         }
     }
-}
 
-/// A client that returns 4xx/5xx as responses, not errors.
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(WAIT))
-        .build()
-        .into()
-}
-
-struct Reply {
-    status: u16,
-    content_type: String,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("the response body {:?} is not JSON: {e}", self.body))
+    /// Waits until the listener holds no connection, or fails after `WAIT`.
+    fn assert_connections_close(&self) {
+        let deadline = Instant::now() + WAIT;
+        while self.listener.stats().open_connections > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "connections still open after {WAIT:?}: {:?}",
+                self.listener.stats()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
-}
-
-fn reply(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
-    let mut response = response.unwrap_or_else(|e| panic!("the request fails: {e}"));
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = response
-        .body_mut()
-        .read_to_string()
-        .unwrap_or_else(|e| panic!("the response body cannot be read: {e}"));
-    Reply {
-        status: response.status().as_u16(),
-        content_type,
-        body,
-    }
-}
-
-fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Reply {
-    reply(
-        agent
-            .post(url)
-            .header("Content-Type", "application/json")
-            .send(body),
-    )
 }
 
 /// A response read off a raw socket.
@@ -240,38 +223,40 @@ fn peak_rss_bytes() -> u64 {
     kib * 1024
 }
 
-fn error_messages(capture: &Capture) -> Vec<&str> {
+/// The messages of every error finding of every row, derived again.
+fn error_messages(capture: &Capture) -> Vec<String> {
     capture
-        .summary
-        .rows
-        .iter()
-        .flat_map(|r| &r.findings)
+        .all_findings()
+        .into_iter()
+        .flatten()
         .filter(|f| f.level == Level::Error)
-        .map(|f| f.message.as_str())
+        .map(|f| f.message)
         .collect()
 }
 
 fn assert_error_capture(capture: &Capture, status: u16, mentions: &str) {
     assert_eq!(
-        capture.response_status, status,
+        capture.status(),
+        status,
         "capture of {}",
-        capture.url
+        capture.head.url()
     );
-    assert_eq!(capture.summary.response_status, status);
-    assert_eq!(
-        capture.summary.rows.len(),
-        1,
-        "one error row: {:?}",
-        capture.summary.rows
+    let answered: serde_json::Value =
+        serde_json::from_str(&capture.response_body()).expect("a JSON answer");
+    assert!(
+        answered["error"].as_str().is_some(),
+        "the answer names the error: {answered}"
     );
-    let row = &capture.summary.rows[0];
+    let rows = capture.summary.rows();
+    assert_eq!(rows.len(), 1, "one error row: {rows:?}");
+    let row = &rows[0];
     assert_eq!(row.status(), Status::Error, "row {row:?}");
     assert!(
         error_messages(capture)
             .iter()
             .any(|m| m.to_lowercase().contains(mentions)),
         "an error mentioning {mentions:?} in {:?}",
-        capture.summary.rows
+        capture.all_findings()
     );
 }
 
@@ -292,7 +277,7 @@ fn assert_json_error(reply: &Reply, status: u16, mentions: &str) {
 
 struct Sample {
     name: &'static str,
-    body: &'static [u8],
+    body: &'static str,
     path: &'static str,
     event: EventKind,
     entity: EntityType,
@@ -301,8 +286,8 @@ struct Sample {
 }
 
 fn samples() -> Vec<Sample> {
-    let job = "Candidature Spontanée";
-    let candidate = "Candidate Firstname Candidate Last Name";
+    let job = JOB_TITLE;
+    let candidate = CANDIDATE_NAME;
     vec![
         Sample {
             name: "job_creation",
@@ -387,48 +372,48 @@ fn the_six_samples_are_acknowledged_and_captured_exactly() {
             sample.name,
             c.id
         );
-        assert_eq!(c.method, "POST", "{}", sample.name);
-        assert_eq!(c.url, sample.path, "{}", sample.name);
+        assert_eq!(c.head.method(), "POST", "{}", sample.name);
+        assert_eq!(c.head.url(), sample.path, "{}", sample.name);
         assert!(
-            c.remote_addr.starts_with("127.0.0.1:"),
+            c.head.remote().starts_with("127.0.0.1:"),
             "{}: remote {:?}",
             sample.name,
-            c.remote_addr
+            c.head.remote()
         );
-        assert_eq!(c.body, sample.body, "{}: body bytes", sample.name);
-        assert_eq!(c.response_status, 200, "{}", sample.name);
+        assert_eq!(
+            &c.body[..],
+            sample.body.as_bytes(),
+            "{}: body bytes",
+            sample.name
+        );
+        assert_eq!(c.status(), 200, "{}", sample.name);
         assert_eq!(c.response_body(), r#"{"received":1}"#, "{}", sample.name);
 
         // Duplicated headers are both kept, in the order they were sent.
-        let dups: Vec<&str> = c
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("x-dup"))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        assert_eq!(dups, ["a", "b"], "{}: headers {:?}", sample.name, c.headers);
-        let length = c
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| v.as_str());
         assert_eq!(
-            length,
-            Some(sample.body.len().to_string().as_str()),
+            header_values(&c, "x-dup"),
+            ["a", "b"],
+            "{}: headers {:?}",
+            sample.name,
+            header_pairs(&c)
+        );
+        assert_eq!(
+            header_values(&c, "content-length"),
+            [sample.body.len().to_string()],
             "{}",
             sample.name
         );
 
+        let rows = c.summary.rows();
+        assert_eq!(rows.len(), 1, "{}: rows {rows:?}", sample.name);
+        let row = &rows[0];
+        assert_eq!(row.event().as_ref(), Some(&sample.event), "{}", sample.name);
         assert_eq!(
-            c.summary.rows.len(),
-            1,
-            "{}: rows {:?}",
-            sample.name,
-            c.summary.rows
+            row.entity().as_ref(),
+            Some(&sample.entity),
+            "{}",
+            sample.name
         );
-        let row = &c.summary.rows[0];
-        assert_eq!(row.event.as_ref(), Some(&sample.event), "{}", sample.name);
-        assert_eq!(row.entity.as_ref(), Some(&sample.entity), "{}", sample.name);
         assert_eq!(row.entity_id.as_deref(), Some(sample.id), "{}", sample.name);
         assert_eq!(row.label, sample.label, "{}", sample.name);
         assert_eq!(row.element, Some(0), "{}", sample.name);
@@ -437,7 +422,7 @@ fn the_six_samples_are_acknowledged_and_captured_exactly() {
             Status::Ok,
             "{}: findings {:?}",
             sample.name,
-            row.findings
+            c.findings(0)
         );
     }
     h.assert_nothing_more();
@@ -446,7 +431,7 @@ fn the_six_samples_are_acknowledged_and_captured_exactly() {
 #[test]
 fn headers_are_captured_exactly_in_order_with_their_case() {
     let h = start();
-    let body = JOB_DELETE;
+    let body = JOB_DELETE.as_bytes();
     let mut stream = connect(h.addr());
     let head = format!(
         "POST /job HTTP/1.1\r\nHost: hookscope.test\r\nX-Dup: a\r\nContent-Type: application/json\r\n\
@@ -474,8 +459,8 @@ fn headers_are_captured_exactly_in_order_with_their_case() {
     .iter()
     .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
     .collect();
-    assert_eq!(c.headers, expected);
-    assert_eq!(c.body, body);
+    assert_eq!(header_pairs(&c), expected);
+    assert_eq!(&c.body[..], body);
 }
 
 // ---- 2. several envelopes ---------------------------------------------------
@@ -493,17 +478,17 @@ fn a_body_of_three_envelopes_is_one_capture_of_three_rows() {
     assert_eq!(reply.body, r#"{"received":3}"#);
 
     let c = h.capture();
-    assert_eq!(c.body, body);
+    assert_eq!(&c.body[..], body);
     let rows: Vec<_> = c
         .summary
-        .rows
+        .rows()
         .iter()
         .map(|r| {
             (
                 r.element,
-                r.event.clone(),
-                r.entity_id.clone().unwrap_or_default(),
-                r.label.clone(),
+                r.event(),
+                r.entity_id.clone().unwrap_or_default().to_string(),
+                r.label.to_string(),
                 r.status(),
             )
         })
@@ -565,24 +550,24 @@ fn bodies_that_are_not_webhooks_get_400_and_are_captured_exactly() {
         let reply = post(&agent, &h.url("/job"), body);
         assert_json_error(&reply, 400, mentions);
         let c = h.capture();
-        assert_eq!(c.body, body, "{what}: exact bytes");
-        assert_eq!(c.response_status, 400, "{what}");
+        assert_eq!(&c.body[..], body, "{what}: exact bytes");
+        assert_eq!(c.status(), 400, "{what}");
         assert_eq!(
             c.response_body(),
             reply.body,
             "{what}: the capture keeps the answer"
         );
         assert!(
-            c.summary.rows.iter().any(|r| r.status() == Status::Error),
+            c.summary.rows().iter().any(|r| r.status() == Status::Error),
             "{what}: an error row in {:?}",
-            c.summary.rows
+            c.summary.rows()
         );
         assert!(
             error_messages(&c)
                 .iter()
                 .any(|m| m.to_lowercase().contains(mentions)),
             "{what}: an error mentioning {mentions:?} in {:?}",
-            c.summary.rows
+            c.all_findings()
         );
     }
     h.assert_nothing_more();
@@ -594,9 +579,9 @@ fn bad_json_is_named_as_json_in_the_answer() {
     let reply = post(&agent(), &h.url("/candidate"), b"{not json");
     assert_json_error(&reply, 400, "json");
     let c = h.capture();
-    assert_eq!(c.body, b"{not json");
+    assert_eq!(&c.body[..], b"{not json");
     assert_error_capture(&c, 400, "json");
-    assert_eq!(c.summary.rows[0].event, None);
+    assert_eq!(c.summary.rows()[0].event(), None);
 }
 
 // ---- 4. wrong path, wrong method, wrong entity ------------------------------
@@ -608,16 +593,16 @@ fn a_job_event_on_the_candidate_path_is_accepted_with_a_warning() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body, r#"{"received":1}"#);
     let c = h.capture();
-    assert_eq!(c.body, JOB_CREATION);
-    let row = &c.summary.rows[0];
-    assert_eq!(row.entity, Some(EntityType::Job));
-    assert_eq!(row.status(), Status::Warning, "findings {:?}", row.findings);
+    assert_eq!(&c.body[..], JOB_CREATION.as_bytes());
+    let row = &c.summary.rows()[0];
+    let findings = c.findings(0);
+    assert_eq!(row.entity(), Some(EntityType::Job));
+    assert_eq!(row.status(), Status::Warning, "findings {findings:?}");
     assert!(
-        row.findings
+        findings
             .iter()
             .any(|f| f.level == Level::Warning && f.pointer == "/0/type"),
-        "a warning on /0/type in {:?}",
-        row.findings
+        "a warning on /0/type in {findings:?}"
     );
 }
 
@@ -627,13 +612,23 @@ fn an_unknown_path_gets_404_and_is_captured() {
     let reply = post(&agent(), &h.url("/nope?a=b"), JOB_CREATION);
     assert_json_error(&reply, 404, "/nope");
     let c = h.capture();
-    assert_eq!(c.url, "/nope?a=b");
-    assert_eq!(c.body, JOB_CREATION);
-    assert_eq!(c.response_status, 404);
+    assert_eq!(c.head.url(), "/nope?a=b");
+    assert_eq!(&c.body[..], JOB_CREATION.as_bytes());
+    assert_eq!(c.status(), 404);
+    assert_eq!(
+        c.response_body(),
+        reply.body,
+        "the capture keeps the answer"
+    );
     // The event is still read and shown, with the path as a warning.
-    let row = &c.summary.rows[0];
+    let row = &c.summary.rows()[0];
     assert_eq!(row.entity_id.as_deref(), Some("126751"));
-    assert_eq!(row.status(), Status::Warning, "findings {:?}", row.findings);
+    assert_eq!(
+        row.status(),
+        Status::Warning,
+        "findings {:?}",
+        c.findings(0)
+    );
 }
 
 #[test]
@@ -642,17 +637,19 @@ fn a_get_gets_405_and_is_captured() {
     let reply = reply(agent().get(h.url("/job")).call());
     assert_json_error(&reply, 405, "post");
     let c = h.capture();
-    assert_eq!(c.method, "GET");
-    assert_eq!(c.url, "/job");
+    assert_eq!(c.head.method(), "GET");
+    assert_eq!(c.head.url(), "/job");
     assert!(c.body.is_empty());
-    assert_eq!(c.response_status, 405);
+    assert_eq!(c.status(), 405);
+    assert_eq!(
+        c.response_body(),
+        reply.body,
+        "the capture keeps the answer"
+    );
+    let findings = c.findings(0);
     assert!(
-        c.summary.rows[0]
-            .findings
-            .iter()
-            .any(|f| f.message.contains("GET")),
-        "{:?}",
-        c.summary.rows
+        findings.iter().any(|f| f.message.contains("GET")),
+        "{findings:?}"
     );
 }
 
@@ -660,7 +657,7 @@ fn a_get_gets_405_and_is_captured() {
 
 /// A valid job delete padded with spaces to exactly `len` bytes.
 fn padded_body(len: usize) -> Vec<u8> {
-    let mut body = JOB_DELETE.to_vec();
+    let mut body = JOB_DELETE.as_bytes().to_vec();
     assert!(body.len() <= len);
     body.resize(len, b' ');
     body
@@ -671,7 +668,7 @@ fn a_body_over_the_cap_gets_413_and_the_listener_goes_on() {
     let h = start_with(1000, 64);
     let agent = agent();
 
-    let reply = post(&agent, &h.url("/job"), &padded_body(5000));
+    let reply = post(&agent, &h.url("/job"), padded_body(5000));
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(reply.content_type, "application/json");
     let json = reply.json();
@@ -685,20 +682,20 @@ fn a_body_over_the_cap_gets_413_and_the_listener_goes_on() {
     assert_error_capture(&c, 413, "cap");
 
     // Exactly at the cap is fine, one byte more is not.
-    let reply = post(&agent, &h.url("/job"), &padded_body(1000));
+    let reply = post(&agent, &h.url("/job"), padded_body(1000));
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, padded_body(1000));
-    let reply = post(&agent, &h.url("/job"), &padded_body(1001));
+    assert_eq!(&h.capture().body[..], padded_body(1000).as_slice());
+    let reply = post(&agent, &h.url("/job"), padded_body(1001));
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_error_capture(&h.capture(), 413, "cap");
 
     // A fresh connection and the same (maybe reused) one both still work.
     let reply = post(&self::agent(), &h.url("/job"), JOB_DELETE);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, JOB_DELETE);
+    assert_eq!(&h.capture().body[..], JOB_DELETE.as_bytes());
     let reply = post(&agent, &h.url("/candidate"), CANDIDATE_DELETE);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, CANDIDATE_DELETE);
+    assert_eq!(&h.capture().body[..], CANDIDATE_DELETE.as_bytes());
     h.assert_nothing_more();
 }
 
@@ -727,7 +724,7 @@ fn a_chunked_body_over_the_cap_gets_413_and_the_listener_goes_on() {
 
     let reply = post(&agent(), &h.url("/job"), JOB_DELETE);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, JOB_DELETE);
+    assert_eq!(&h.capture().body[..], JOB_DELETE.as_bytes());
 }
 
 // ---- 6. lying Content-Length ------------------------------------------------
@@ -743,7 +740,12 @@ fn a_64_gib_content_length_gets_413_without_killing_the_process() {
     stream.write_all(&[b' '; 100]).expect("send 100 bytes");
     let raw = read_head_and_body(&mut stream);
     assert!(raw.status_line.starts_with("HTTP/1.1 413"), "{raw:?}");
+    // Nothing more comes: the connection is not kept for another request.
+    assert_closed_after_the_reply(&mut stream);
+    // Once the client stops sending, the connection is gone: none is kept
+    // open for the rest of the announced body.
     drop(stream);
+    h.assert_connections_close();
 
     let c = h.capture();
     assert!(c.body.is_empty());
@@ -752,7 +754,7 @@ fn a_64_gib_content_length_gets_413_without_killing_the_process() {
     // The process is alive and the listener still serves.
     let reply = post(&agent(), &h.url("/job"), JOB_CREATION);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, JOB_CREATION);
+    assert_eq!(&h.capture().body[..], JOB_CREATION.as_bytes());
 
     let peak = peak_rss_bytes();
     assert!(peak < 2 << 30, "peak RSS {peak} bytes");
@@ -772,7 +774,9 @@ fn a_content_length_over_the_cap_but_drainable_gets_413_and_the_listener_goes_on
     assert_eq!(raw.status(), 413, "{raw:?}");
     let json: serde_json::Value = serde_json::from_slice(&raw.body).expect("a JSON body");
     assert!(json["error"].as_str().is_some(), "{json}");
+    assert_closed_after_the_reply(&mut stream);
     drop(stream);
+    h.assert_connections_close();
 
     let c = h.capture();
     assert!(c.body.is_empty());
@@ -780,7 +784,7 @@ fn a_content_length_over_the_cap_but_drainable_gets_413_and_the_listener_goes_on
 
     let reply = post(&agent(), &h.url("/candidate"), CANDIDATE_CREATION);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, CANDIDATE_CREATION);
+    assert_eq!(&h.capture().body[..], CANDIDATE_CREATION.as_bytes());
 
     let peak = peak_rss_bytes();
     assert!(peak < 2 << 30, "peak RSS {peak} bytes");
@@ -797,6 +801,8 @@ fn a_64_gib_content_length_gets_a_complete_413() {
     stream.write_all(&[b' '; 100]).expect("send 100 bytes");
     let raw = read_head_and_body(&mut stream);
     assert_eq!(raw.status(), 413, "{raw:?}");
+    // The phrase a HAR export gives the same answer.
+    assert_eq!(raw.status_line, "HTTP/1.1 413 Content Too Large");
     assert_eq!(
         raw.header("content-type"),
         Some("application/json"),
@@ -807,38 +813,126 @@ fn a_64_gib_content_length_gets_a_complete_413() {
         "a delimited body: {raw:?}"
     );
     assert!(raw.header("upgrade").is_none(), "not an upgrade: {raw:?}");
+    assert_eq!(
+        raw.header("connection"),
+        Some("close"),
+        "the rest of the body is not read: {raw:?}"
+    );
     let json: serde_json::Value = serde_json::from_slice(&raw.body).expect("a JSON body");
     assert!(json["error"].as_str().is_some(), "{json}");
+    assert_closed_after_the_reply(&mut stream);
 }
 
 // ---- 7. short bodies --------------------------------------------------------
 
+/// After a reply that ends the connection, the client reads its end: the
+/// server sends nothing more and shuts its side.
+fn assert_closed_after_the_reply(stream: &mut TcpStream) {
+    let mut rest = [0u8; 64];
+    match stream.read(&mut rest) {
+        Ok(0) => {}
+        Ok(n) => panic!(
+            "more after the reply: {:?}",
+            String::from_utf8_lossy(&rest[..n])
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("the connection stayed open after the reply: {e}"),
+    }
+}
+
+/// Any body shorter than announced (tiny_http hid those of up to 1024
+/// bytes) is captured with the bytes that came, and answered 400 when the
+/// sender closes its side.
 #[test]
 fn a_body_shorter_than_announced_gets_400_and_is_captured() {
     let h = start();
-    let mut stream = connect(h.addr());
-    // Over 1024 bytes: tiny_http hands such a body over unread.
-    let request = format!("{LYING_HEAD}Content-Length: 5000\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("send the head");
-    let sent = &padded_body(100);
-    stream.write_all(sent).expect("send 100 bytes");
-    stream
-        .shutdown(Shutdown::Write)
-        .expect("shut the write half");
-    let raw = read_head_and_body(&mut stream);
-    assert_eq!(raw.status(), 400, "{raw:?}");
-    let json: serde_json::Value = serde_json::from_slice(&raw.body).expect("a JSON body");
-    assert!(
-        json["error"].as_str().is_some_and(|e| e.contains("closed")),
-        "{json}"
-    );
+    for announced in [500, 5000] {
+        let mut stream = connect(h.addr());
+        let request = format!("{LYING_HEAD}Content-Length: {announced}\r\n\r\n");
+        stream.write_all(request.as_bytes()).expect("send the head");
+        let sent = padded_body(100);
+        stream.write_all(&sent).expect("send 100 bytes");
+        stream
+            .shutdown(Shutdown::Write)
+            .expect("shut the write half");
+        let raw = read_head_and_body(&mut stream);
+        assert_eq!(raw.status(), 400, "{announced}: {raw:?}");
+        let json: serde_json::Value = serde_json::from_slice(&raw.body).expect("a JSON body");
+        assert!(
+            json["error"].as_str().is_some_and(|e| e.contains("closed")),
+            "{announced}: {json}"
+        );
 
-    let c = h.capture();
-    assert_eq!(c.body, *sent, "the bytes that did arrive are kept");
-    assert_error_capture(&c, 400, "closed after 100");
+        let c = h.capture();
+        assert_eq!(
+            &c.body[..],
+            sent.as_slice(),
+            "{announced}: the bytes that did arrive are kept"
+        );
+        assert_error_capture(&c, 400, &format!("closed after 100 of {announced} bytes"));
+        assert_eq!(
+            c.response_body(),
+            String::from_utf8_lossy(&raw.body),
+            "{announced}: the capture keeps the answer"
+        );
+    }
 
     let reply = post(&agent(), &h.url("/job"), JOB_DELETE);
     assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(&h.capture().body[..], JOB_DELETE.as_bytes());
+    h.assert_nothing_more();
+}
+
+/// A sender that stops sending in the middle of its body, without closing,
+/// is answered 408 after the read timeout; what it sent is captured.
+#[test]
+fn a_body_that_stalls_gets_408_after_the_read_timeout_and_is_captured() {
+    let h = start_config(
+        ListenerConfig {
+            read_timeout: Duration::from_millis(500),
+            ..common::listener_config()
+        },
+        64,
+    );
+    let mut stream = connect(h.addr());
+    let request = format!("{LYING_HEAD}Content-Length: 500\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send the head");
+    let sent = padded_body(100);
+    stream.write_all(&sent).expect("send 100 bytes");
+    let started = Instant::now();
+    let raw = read_head_and_body(&mut stream);
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "answered before the read timeout: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(raw.status(), 408, "{raw:?}");
+    assert_eq!(raw.header("connection"), Some("close"), "{raw:?}");
+    let json: serde_json::Value = serde_json::from_slice(&raw.body).expect("a JSON body");
+    assert!(
+        json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("stalled")),
+        "{json}"
+    );
+    assert_closed_after_the_reply(&mut stream);
+
+    let c = h.capture();
+    assert_eq!(
+        &c.body[..],
+        sent.as_slice(),
+        "the bytes that did arrive are kept"
+    );
+    assert_error_capture(&c, 408, "stalled after 100 of 500 bytes");
+    assert!(
+        h.listener.stats().timed_out >= 1,
+        "{:?}",
+        h.listener.stats()
+    );
+
+    let reply = post(&agent(), &h.url("/job"), JOB_DELETE);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(&h.capture().body[..], JOB_DELETE.as_bytes());
 }
 
 // ---- 8. concurrency ---------------------------------------------------------
@@ -878,10 +972,9 @@ fn eight_clients_posting_500_requests_each_lose_nothing() {
     let mut captures = Vec::with_capacity(TOTAL);
     while captures.len() < TOTAL {
         let left = deadline.saturating_duration_since(Instant::now());
-        match h.events.recv_timeout(left.min(WAIT)) {
-            Ok(ListenerEvent::Captured(c)) => captures.push(*c),
-            Ok(ListenerEvent::Failed(reason)) => panic!("the listener failed: {reason}"),
-            Err(_) => panic!("only {} of {TOTAL} captures arrived", captures.len()),
+        match h.capture_within(left.min(WAIT)) {
+            Some(c) => captures.push(c),
+            None => panic!("only {} of {TOTAL} captures arrived", captures.len()),
         }
     }
     for poster in posters {
@@ -897,16 +990,16 @@ fn eight_clients_posting_500_requests_each_lose_nothing() {
     let ids: HashSet<u64> = captures.iter().map(|c| c.id).collect();
     assert_eq!(ids.len(), TOTAL, "distinct capture ids");
     assert_eq!(ids, (1..=TOTAL as u64).collect::<HashSet<_>>());
-    let jobs = captures.iter().filter(|c| c.url == "/job").count();
+    let jobs = captures.iter().filter(|c| c.head.url() == "/job").count();
     assert_eq!(jobs, TOTAL / 2);
     for c in &captures {
-        assert_eq!(c.response_status, 200);
-        let expected = if c.url == "/job" {
+        assert_eq!(c.status(), 200);
+        let expected = if c.head.url() == "/job" {
             JOB_CREATION
         } else {
             CANDIDATE_DELETE
         };
-        assert_eq!(c.body, expected, "capture {}", c.id);
+        assert_eq!(&c.body[..], expected.as_bytes(), "capture {}", c.id);
     }
 }
 
@@ -920,12 +1013,12 @@ fn a_deeply_nested_body_gets_400_without_overflowing_the_stack() {
         let reply = post(&agent, &h.url("/job"), &body);
         assert_json_error(&reply, 400, "json");
         let c = h.capture();
-        assert_eq!(c.body, body);
+        assert_eq!(&c.body[..], body.as_slice());
         assert_error_capture(&c, 400, "json");
     }
     let reply = post(&agent, &h.url("/job"), JOB_UPDATE);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(h.capture().body, JOB_UPDATE);
+    assert_eq!(&h.capture().body[..], JOB_UPDATE.as_bytes());
 }
 
 // ---- 10. port in use --------------------------------------------------------
@@ -944,7 +1037,7 @@ fn a_port_in_use_is_a_bind_error() {
         config,
         Arc::new(AtomicU64::new(1)),
         sender,
-        Arc::new(|| {}),
+        Waker::new(),
         None,
     ) {
         Ok(second) => panic!("a second listener started on {}", second.local_addr()),
@@ -973,14 +1066,8 @@ fn a_port_in_use_is_a_bind_error() {
 
 // ---- 11. session files ------------------------------------------------------
 
-fn exported_at() -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2024-05-06T07:08:09+02:00").expect("a date")
-}
-
-fn write_session(captures: &[Capture]) -> Vec<u8> {
-    let mut out = Vec::new();
-    file::write(&mut out, captures, exported_at()).expect("write a session");
-    out
+fn write_session(captures: &[impl common::AsReceived]) -> Vec<u8> {
+    common::session_bytes(captures, common::at("2024-05-06T07:08:09+02:00"))
 }
 
 #[test]
@@ -989,12 +1076,12 @@ fn a_session_file_round_trips_captures_exactly() {
     let h = start_with(2000, 64);
     let agent = agent();
     let sent: Vec<(&str, Vec<u8>)> = vec![
-        ("/job?x=1", JOB_CREATION.to_vec()),
-        ("/candidate", CANDIDATE_DELETE.to_vec()),
+        ("/job?x=1", JOB_CREATION.into()),
+        ("/candidate", CANDIDATE_DELETE.into()),
         ("/job", b"\xff\xfe[not utf-8 \x00\x01]".to_vec()),
         ("/job", Vec::new()),
         ("/job", padded_body(4000)),
-        ("/nope", JOB_DELETE.to_vec()),
+        ("/nope", JOB_DELETE.into()),
     ];
     for (path, body) in &sent {
         post(&agent, &h.url(path), body);
@@ -1010,10 +1097,7 @@ fn a_session_file_round_trips_captures_exactly() {
     let captures: Vec<Capture> = (0..sent.len() + 2).map(|_| h.capture()).collect();
     h.assert_nothing_more();
     assert_eq!(
-        captures
-            .iter()
-            .map(|c| c.response_status)
-            .collect::<Vec<_>>(),
+        captures.iter().map(|c| c.status()).collect::<Vec<_>>(),
         [200, 200, 400, 400, 413, 404, 200, 405]
     );
 
@@ -1024,46 +1108,32 @@ fn a_session_file_round_trips_captures_exactly() {
         "{text}"
     );
 
-    let read = file::read(&bytes, &Routes::default()).expect("read the session back");
+    let routes = Routes::default();
+    let read = file::read(&bytes, &routes).expect("read the session back");
     assert_eq!(read.len(), captures.len());
     for (before, after) in captures.iter().zip(&read) {
-        let what = format!("capture {} {} {}", before.id, before.method, before.url);
-        assert_eq!(after.id, before.id, "{what}");
-        assert_eq!(
-            after.received_at.timestamp_millis(),
-            before.received_at.timestamp_millis(),
-            "{what}"
+        let what = format!(
+            "capture {} {} {}",
+            before.id,
+            before.head.method(),
+            before.head.url()
         );
-        assert_eq!(
-            after.received_at.offset(),
-            before.received_at.offset(),
-            "{what}"
-        );
-        assert_eq!(after.remote_addr, before.remote_addr, "{what}");
-        assert_eq!(after.method, before.method, "{what}");
-        assert_eq!(after.url, before.url, "{what}");
-        assert_eq!(after.headers, before.headers, "{what}");
-        assert_eq!(after.body, before.body, "{what}");
-        assert_eq!(after.response_status, before.response_status, "{what}");
-        assert_eq!(
-            after.summary.response_status, before.response_status,
-            "{what}"
-        );
-        if before.response_status != 413 {
+        // Id, time to the millisecond with its offset, sender, method, URL,
+        // headers and body.
+        common::assert_same_request(after, before);
+        assert_eq!(after.status(), before.status(), "{what}");
+        let after = after.clone().summarise(&routes);
+        if before.status() != 413 {
             // Derived again from the same bytes: the same rows and answer.
+            assert_eq!(after.answer, before.answer, "{what}");
+            assert_eq!(after.response_body(), before.response_body(), "{what}");
             assert_eq!(after.summary, before.summary, "{what}");
         } else {
-            assert_eq!(after.summary.rows.len(), 1, "{what}");
-            assert_eq!(after.summary.rows[0].status(), Status::Error, "{what}");
+            // The file keeps the status, not the cap that was broken.
+            assert_error_capture(&after, 413, "4000 bytes");
         }
     }
-    let dups: Vec<&str> = read[6]
-        .headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("x-dup"))
-        .map(|(_, v)| v.as_str())
-        .collect();
-    assert_eq!(dups, ["a", "b"]);
+    assert_eq!(header_values(&read[6], "x-dup"), ["a", "b"]);
 
     // Writing what was read gives the same bytes.
     assert_eq!(write_session(&read), bytes);
@@ -1124,10 +1194,14 @@ fn session_files_that_cannot_be_read_say_why() {
 
 // ---- 12. stopping -----------------------------------------------------------
 
-/// Dropping the listener joins only the accept thread; a request thread that
-/// has already answered 200 may send its capture after the owner stopped
-/// draining (`headless::listen` drains right after the drop). Seen here in
-/// about 2% of the runs.
+/// Whether a capture is waiting on the channel, without waiting.
+fn has_capture(events: &Receiver<Vec<Capture>>) -> bool {
+    events.try_iter().any(|batch| !batch.is_empty())
+}
+
+/// A request answered 200 may still be on its way to the channel when the
+/// owner drops the listener and drains right after (`headless::listen`
+/// does): dropping must wait until it is there.
 #[test]
 fn every_acknowledged_request_is_on_the_channel_once_the_listener_is_dropped() {
     let mut lost = 0;
@@ -1135,9 +1209,11 @@ fn every_acknowledged_request_is_on_the_channel_once_the_listener_is_dropped() {
         let h = start();
         let reply = post(&agent(), &h.url("/job"), JOB_DELETE);
         assert_eq!(reply.status, 200);
-        let Harness { listener, events } = h;
+        let Harness {
+            listener, events, ..
+        } = h;
         drop(listener);
-        if events.try_recv().is_err() {
+        if !has_capture(&events) {
             lost += 1;
         }
     }
@@ -1145,4 +1221,70 @@ fn every_acknowledged_request_is_on_the_channel_once_the_listener_is_dropped() {
         lost, 0,
         "acknowledged requests missing after the drop, of 300"
     );
+}
+
+/// The same through `stop`, which frees the port at once, then `join`.
+#[test]
+fn every_acknowledged_request_is_on_the_channel_once_the_stopped_listener_is_joined() {
+    let mut lost = 0;
+    for _ in 0..100 {
+        let h = start();
+        let reply = post(&agent(), &h.url("/job"), JOB_DELETE);
+        assert_eq!(reply.status, 200);
+        let Harness {
+            listener, events, ..
+        } = h;
+        let addr = listener.local_addr();
+        let stopped = listener.stop();
+        // The port is free as soon as `stop` returns.
+        drop(std::net::TcpListener::bind(addr).expect("the port is free again"));
+        stopped.join();
+        if !has_capture(&events) {
+            lost += 1;
+        }
+    }
+    assert_eq!(
+        lost, 0,
+        "acknowledged requests missing after stop and join, of 100"
+    );
+}
+
+/// Stopping does not answer a request still arriving (there is no 503 for
+/// it any more): its connection is closed and nothing is captured.
+#[test]
+fn a_request_still_arriving_when_the_listener_stops_is_closed_unanswered() {
+    let h = start();
+    let reply = post(&agent(), &h.url("/job"), JOB_CREATION);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    let mut stream = connect(h.addr());
+    let request = format!("{LYING_HEAD}Content-Length: 500\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send the head");
+    stream.write_all(&padded_body(100)).expect("send 100 bytes");
+    // Time for the server to read the head and part of the body (were it
+    // slower, the request would be cut earlier: the same outcome).
+    std::thread::sleep(Duration::from_millis(300));
+
+    let Harness {
+        listener, events, ..
+    } = h;
+    listener.stop().join();
+
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => assert!(
+            answer.is_empty(),
+            "an answer to a request cut by the stop: {:?}",
+            String::from_utf8_lossy(&answer)
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("the connection was not closed: {e}"),
+    }
+    let captured: Vec<Capture> = events.try_iter().flatten().collect();
+    assert_eq!(
+        captured.len(),
+        1,
+        "only the request answered before the stop"
+    );
+    assert_eq!(&captured[0].body[..], JOB_CREATION.as_bytes());
 }
