@@ -114,19 +114,13 @@ fn a_small_body_that_decodes_to_a_gibibyte_is_answered_413_with_bounded_memory()
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let before = status_bytes(if reset { "VmRSS:" } else { "VmHWM:" });
 
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent
-        .post(listening.url("/job"))
-        .header("Content-Type", "application/json")
-        .header("Content-Encoding", "gzip, gzip")
-        .send(&bomb[..])
-        .expect("an answer");
-    let text = response.body_mut().read_to_string().expect("a text answer");
-    assert_eq!(response.status().as_u16(), 413, "{text}");
-    assert!(text.contains("is over the 10485760 byte cap"), "{text}");
+    let reply = listening.post_encoded("/job", "gzip, gzip", &bomb);
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(
+        reply.body.contains("is over the 10485760 byte cap"),
+        "{}",
+        reply.body
+    );
 
     let capture = listening.next_capture();
     assert_eq!(capture.status(), 413);

@@ -12,22 +12,6 @@ use flate2::write::{GzEncoder, ZlibEncoder};
 use hookscope::capture::{Answer, Coding, Refusal};
 use hookscope::hs::EventKind;
 
-fn post_encoded(listening: &Listening, path: &str, encoding: &str, body: &[u8]) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let mut response = agent
-        .post(listening.url(path))
-        .header("Content-Type", "application/json")
-        .header("Content-Encoding", encoding)
-        .send(body)
-        .expect("an answer");
-    let text = response.body_mut().read_to_string().expect("a text answer");
-    (response.status().as_u16(), text)
-}
-
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(data).expect("compress");
@@ -56,9 +40,9 @@ fn gzip_and_deflate_bodies_are_decoded_and_kept_as_sent() {
         ),
     ];
     for (name, coding, sent) in cases {
-        let (status, text) = post_encoded(&listening, "/candidate", name, &sent);
+        let reply = listening.post_encoded("/candidate", name, &sent);
         assert_eq!(
-            (status, text.as_str()),
+            (reply.status, reply.body.as_str()),
             (200, r#"{"received":1}"#),
             "{name}"
         );
@@ -82,9 +66,9 @@ fn gzip_and_deflate_bodies_are_decoded_and_kept_as_sent() {
 #[test]
 fn an_unknown_encoding_is_captured_flagged_and_answered_415() {
     let listening = Listening::start(Duration::from_secs(10));
-    let (status, text) = post_encoded(&listening, "/job", "br", b"\x0b\x02\x80");
-    assert_eq!(status, 415, "{text}");
-    assert!(text.contains("\\\"br\\\""), "{text}");
+    let reply = listening.post_encoded("/job", "br", b"\x0b\x02\x80");
+    assert_eq!(reply.status, 415, "{}", reply.body);
+    assert!(reply.body.contains("\\\"br\\\""), "{}", reply.body);
     let capture = listening.next_capture();
     assert_eq!(
         capture.answer,
@@ -105,9 +89,9 @@ fn an_unknown_encoding_is_captured_flagged_and_answered_415() {
 #[test]
 fn a_body_that_is_not_what_its_encoding_says_gets_400() {
     let listening = Listening::start(Duration::from_secs(10));
-    let (status, text) = post_encoded(&listening, "/job", "gzip", common::JOB_CREATION.as_bytes());
-    assert_eq!(status, 400, "{text}");
-    assert!(text.contains("not valid gzip"), "{text}");
+    let reply = listening.post_encoded("/job", "gzip", common::JOB_CREATION.as_bytes());
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.contains("not valid gzip"), "{}", reply.body);
     let capture = listening.next_capture();
     assert!(
         matches!(&capture.answer, Answer::Refused(r) if matches!(**r, Refusal::BadEncoding { .. }))

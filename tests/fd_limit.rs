@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::listening::{PATIENCE, wait_until};
+use common::listening::wait_until;
 
 /// The descriptor limit the listener runs under: low, so a test can reach it.
 const LIMIT: usize = 48;
@@ -53,25 +53,15 @@ fn the_listener_answers_again_once_descriptors_are_free() {
     // A webhook now waits in the backlog; it is answered once the hogs go.
     let post = std::thread::spawn({
         let url = format!("http://{addr}/job");
-        move || {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(PATIENCE))
-                .build()
-                .into();
-            let mut response = agent
-                .post(&url)
-                .header("Content-Type", "application/json")
-                .send(common::JOB_CREATION.as_bytes())
-                .expect("an answer");
-            let text = response.body_mut().read_to_string().expect("text");
-            (response.status().as_u16(), text)
-        }
+        move || common::post(&common::agent(), &url, common::JOB_CREATION)
     });
     std::thread::sleep(Duration::from_millis(200));
     drop(hogs);
-    let (status, text) = post.join().expect("the post ends");
-    assert_eq!((status, text.as_str()), (200, r#"{"received":1}"#));
+    let reply = post.join().expect("the post ends");
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"received":1}"#)
+    );
 
     // It captured it and stopped after one request, as asked.
     let status = child.wait().expect("hookscope ends");

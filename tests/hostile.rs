@@ -133,8 +133,11 @@ fn many_stalled_senders_do_not_delay_a_webhook() {
         listening.stats().open_connections >= 500
     });
 
-    let (status, text) = listening.post("/job", common::JOB_CREATION.as_bytes());
-    assert_eq!((status, text.as_str()), (200, r#"{"received":1}"#));
+    let reply = listening.post("/job", common::JOB_CREATION.as_bytes());
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"received":1}"#)
+    );
     let capture = listening.next_capture();
     assert_eq!(capture.head.url(), "/job");
     // All 500 are still open, undelivered: none of them held the webhook up.

@@ -11,7 +11,8 @@ use hookscope::capture::Capture;
 use hookscope::listener::{Listener, ListenerConfig, server::Stats};
 use hookscope::waker::Waker;
 
-/// Only bounds a wait that would otherwise hang; no test relies on timing.
+/// Bounds waits for work the listener does in the background (captures
+/// arriving, connections timing out), which a loaded machine can slow.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct Listening {
@@ -73,20 +74,20 @@ impl Listening {
         }
     }
 
-    /// POSTs `body` to `path`: the status and the answer's text.
-    pub fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(PATIENCE))
-            .build()
-            .into();
-        let mut response = agent
-            .post(self.url(path))
-            .header("Content-Type", "application/json")
-            .send(body)
-            .expect("an answer");
-        let text = response.body_mut().read_to_string().expect("a text answer");
-        (response.status().as_u16(), text)
+    /// POSTs `body` to `path` as JSON.
+    pub fn post(&self, path: &str, body: &[u8]) -> super::Reply {
+        super::post(&super::agent(), &self.url(path), body)
+    }
+
+    /// POSTs `body` to `path` as JSON sent with `encoding`.
+    pub fn post_encoded(&self, path: &str, encoding: &str, body: &[u8]) -> super::Reply {
+        super::reply(
+            super::agent()
+                .post(self.url(path))
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", encoding)
+                .send(body),
+        )
     }
 }
 
