@@ -10,9 +10,11 @@
 # Needs: apt-get install -y xvfb xdotool libgl1-mesa-dri libegl1 python3
 # Honours CARGO_TARGET_DIR. Loopback only; ends only the processes it starts.
 
+# shellcheck source=support/common.sh
 source "$(dirname "$0")/support/common.sh"
 need python3 Xvfb xdotool
 RUNS=${1:-5}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [RUNS]" >&2; exit 2; }
 PROBE=$REPO/benches/startup_probe.py
 
 build_release
@@ -29,7 +31,7 @@ probe() {
         >>"$WORK/$name.jsonl" || echo "  $name: a start failed" >&2
 }
 
-for i in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
     data=$(mktemp -d -p "$WORK")
     CMD=("$BIN" listen --bind "$HOST" --port @PORT@ --out "$data/out.json" --data-dir "$data")
     probe listen

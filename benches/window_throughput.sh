@@ -15,9 +15,11 @@
 # Loopback only; ends only the processes it starts. A 10 s run journals a few
 # GB in a temp dir, removed at the end.
 
+# shellcheck source=support/common.sh
 source "$(dirname "$0")/support/common.sh"
 need python3 Xvfb xdotool import
 QUICK=${1:-}
+[[ -z $QUICK || $QUICK == quick ]] || { echo "usage: $0 [quick]" >&2; exit 2; }
 SHOTS=$REPO/shots
 mkdir -p "$SHOTS"
 
@@ -40,7 +42,7 @@ sleep 5
 echo "window pid $WINDOW on $HOST:$PORT, DISPLAY=$DISPLAY; idle before load: $(awk -v a="$idle0" -v b="$(cpu_seconds "$WINDOW")" 'BEGIN { printf "%.1f", (b - a) / 5 * 100 }')% of a core"
 
 before=$(cpu_seconds "$WINDOW")
-(cd "$REPO" && timeout 300 cargo bench -q --bench throughput -- --target "$HOST:$PORT" $QUICK) | tee "$WORK/load.txt"
+(cd "$REPO" && timeout 300 cargo bench -q --bench throughput -- --target "$HOST:$PORT" ${QUICK:+"$QUICK"}) | tee "$WORK/load.txt"
 after=$(cpu_seconds "$WINDOW")
 echo "window CPU during the load: $(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", b - a }') s"
 

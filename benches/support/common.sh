@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared by benches/startup.sh and benches/window_throughput.sh (sourced).
 # Everything they start is recorded by PID and ended on exit; every wait is
 # bounded. Loopback only.
@@ -50,11 +51,12 @@ wait_port() {
 }
 
 # Starts a private Xvfb on a display it picks itself (no clash with another
-# one) and exports DISPLAY and a fresh XDG_RUNTIME_DIR (0700: Mesa wants it).
+# one; -noreset: no reset as the last client leaves, which fails the next
+# start) and exports DISPLAY and a fresh XDG_RUNTIME_DIR (0700: Mesa wants it).
 start_xvfb() {
     local fifo=$WORK/displayfd display
     mkfifo "$fifo"
-    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$fifo" >/dev/null 2>&1 &
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$fifo" >/dev/null 2>&1 &
     STARTED_PIDS+=($!)
     display=$(timeout 10 head -n1 <"$fifo") || { echo "Xvfb did not start" >&2; exit 2; }
     export DISPLAY=:$display
