@@ -10,14 +10,14 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use hookscope::capture::{Capture, Routes, Summary, received_now};
+use hookscope::capture::{Received, RequestHead, Routes, received_now};
 use hookscope::session::open::{self, SAMPLES};
 use hookscope::session::{file, har};
 use hookscope::task::Progress;
 
 const EVENTS: usize = 100_000;
 
-fn captures() -> Vec<Capture> {
+fn captures() -> Vec<Received> {
     let routes = Routes::default();
     (0..EVENTS)
         .map(|i| {
@@ -27,20 +27,23 @@ fn captures() -> Vec<Capture> {
             } else {
                 "/candidate"
             };
-            Capture {
-                id: i as u64 + 1,
-                received_at: received_now(),
-                remote_addr: "127.0.0.1:50000".to_owned(),
-                method: "POST".to_owned(),
-                url: url.to_owned(),
-                headers: vec![
-                    ("Host".to_owned(), "127.0.0.1:8090".to_owned()),
-                    ("Content-Type".to_owned(), "application/json".to_owned()),
+            let head = RequestHead::new(
+                "POST",
+                url,
+                "127.0.0.1:50000",
+                [
+                    ("Host", "127.0.0.1:8090"),
+                    ("Content-Type", "application/json"),
                 ],
-                body: body.as_bytes().to_vec(),
-                response_status: 200,
-                summary: Summary::of_request("POST", url, body.as_bytes(), &routes),
-            }
+            );
+            Received::loaded(
+                i as u64 + 1,
+                received_now(),
+                head,
+                body.as_bytes().to_vec(),
+                None,
+                &routes,
+            )
         })
         .collect()
 }

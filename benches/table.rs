@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use egui_kittest::Harness;
-use hookscope::capture::{Capture, Routes, Summary};
+use hookscope::capture::{Capture, Received, RequestHead, Routes, received_now};
 use hookscope::listener::ListenerConfig;
 use hookscope::ui::App;
 
@@ -30,20 +30,25 @@ const SAMPLES: [(&str, &str); 6] = [
 const FRAMES: usize = 60;
 
 fn template(url: &str, body: &str) -> Capture {
-    Capture {
-        id: 0,
-        received_at: hookscope::capture::received_now(),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![
-            ("Host".to_owned(), "127.0.0.1:8090".to_owned()),
-            ("Content-Type".to_owned(), "application/json".to_owned()),
+    let routes = Routes::default();
+    let head = RequestHead::new(
+        "POST",
+        url,
+        "127.0.0.1:50000",
+        [
+            ("Host", "127.0.0.1:8090"),
+            ("Content-Type", "application/json"),
         ],
-        body: body.as_bytes().to_vec(),
-        response_status: 200,
-        summary: Summary::of_request("POST", url, body.as_bytes(), &Routes::default()),
-    }
+    );
+    Received::loaded(
+        0,
+        received_now(),
+        head,
+        body.as_bytes().to_vec(),
+        None,
+        &routes,
+    )
+    .summarise(&routes)
 }
 
 fn resident_bytes() -> u64 {
