@@ -2,8 +2,10 @@
 //! come out as captures in that order, whichever worker finished first.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
@@ -11,13 +13,50 @@ use crate::capture::{Capture, Received, Routes};
 use crate::waker::Waker;
 
 /// How the workers share the CPU with the rest of the process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Priority {
     Normal,
-    /// Only what the answers and drawing leave: under a burst, answering
-    /// senders comes first and summaries catch up after.
-    Idle,
+    /// Only what answering leaves: while `Activity` shows requests being
+    /// answered, the workers wait (unless far behind), and they run at the
+    /// lowest priority; under a burst the summaries catch up after.
+    Idle(Arc<Activity>),
 }
+
+/// When requests were last answered, for work that waits for a quiet moment.
+#[derive(Debug)]
+pub struct Activity {
+    origin: Instant,
+    /// Milliseconds since `origin` at the last answer.
+    last: AtomicU64,
+}
+
+impl Activity {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            origin: Instant::now(),
+            last: AtomicU64::new(0),
+        })
+    }
+
+    /// A request was just answered.
+    pub fn mark(&self) {
+        let now = self.origin.elapsed().as_millis() as u64;
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    fn quiet_for(&self, time: Duration) -> bool {
+        let now = self.origin.elapsed().as_millis() as u64;
+        now.saturating_sub(self.last.load(Ordering::Relaxed)) >= time.as_millis() as u64
+    }
+}
+
+/// How long answering must have paused before summaries run.
+const QUIET: Duration = Duration::from_millis(25);
+/// How often waiting workers look again.
+const NAP: Duration = Duration::from_millis(10);
+/// Past this many waiting, summaries run whatever the load: what waits is
+/// held in memory.
+const FAR_BEHIND: usize = 100_000;
 
 struct Job {
     seq: u64,
@@ -81,13 +120,14 @@ impl Summariser {
             let reorder = reorder.clone();
             let routes = routes.clone();
             let waker = waker.clone();
+            let priority = priority.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("hookscope-summary-{n}"))
                 .spawn(move || {
-                    if priority == Priority::Idle {
+                    if let Priority::Idle(_) = priority {
                         lower_priority();
                     }
-                    work(&jobs, &reorder, &routes, &waker);
+                    work(&jobs, &reorder, &routes, &waker, &priority);
                 })?;
             handles.push(handle);
         }
@@ -104,6 +144,11 @@ impl Summariser {
             .as_ref()
             .is_some_and(|input| input.send(Job { seq, items }).is_ok())
     }
+
+    /// Batches submitted and not yet taken by a worker.
+    pub fn waiting(&self) -> usize {
+        self.input.as_ref().map_or(0, Sender::len)
+    }
 }
 
 impl Drop for Summariser {
@@ -115,8 +160,19 @@ impl Drop for Summariser {
     }
 }
 
-fn work(jobs: &Receiver<Job>, reorder: &Mutex<Reorder>, routes: &Routes, waker: &Waker) {
+fn work(
+    jobs: &Receiver<Job>,
+    reorder: &Mutex<Reorder>,
+    routes: &Routes,
+    waker: &Waker,
+    priority: &Priority,
+) {
     for job in jobs {
+        if let Priority::Idle(activity) = priority {
+            while !activity.quiet_for(QUIET) && jobs.len() < FAR_BEHIND {
+                std::thread::sleep(NAP);
+            }
+        }
         let captures = job
             .items
             .into_iter()

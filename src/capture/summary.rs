@@ -325,7 +325,16 @@ fn derive(parts: Parts<'_>) -> Vec<(RowSummary, Vec<Finding>)> {
     }
     let elements = match hs::parse_body(content) {
         Ok(elements) => elements,
-        Err(error) => return vec![problem_row(Finding::error("", error.to_string()))],
+        Err(error) => {
+            // Word it as the sender was told (the two parsers may place a
+            // syntax error a column apart).
+            let told = hs::shape::check(content).err().and_then(|problems| {
+                let [first] = <[Finding; 1]>::try_from(problems).ok()?;
+                first.pointer.is_empty().then_some(first)
+            });
+            let finding = told.unwrap_or_else(|| Finding::error("", error.to_string()));
+            return vec![problem_row(finding)];
+        }
     };
     let single = elements.len() == 1 && content.trim_ascii_start().first() == Some(&b'{');
     elements

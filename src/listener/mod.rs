@@ -20,7 +20,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::capture::{self, Answer, Capture, Received, Refusal, RequestHead, Routes};
 use crate::journal::Journal;
-use crate::summarise::{Priority, Summariser};
+use crate::summarise::{Activity, Priority, Summariser};
 use crate::waker::Waker;
 
 use server::{BodyState, Incoming, Server};
@@ -81,6 +81,8 @@ struct Shared {
     /// write, so that the journal and the summaries keep one order.
     order: Mutex<u64>,
     summariser: Summariser,
+    /// Marked at each answer: summaries wait for a pause in answering.
+    activity: Arc<Activity>,
 }
 
 /// A running listener; dropping it stops it (see [`Listener::stop`] to stop
@@ -90,6 +92,7 @@ pub struct Listener {
     local_addr: SocketAddr,
     routes: Routes,
     workers: Vec<JoinHandle<()>>,
+    shared: Arc<Shared>,
 }
 
 impl Listener {
@@ -113,10 +116,11 @@ impl Listener {
             reason: e.to_string(),
         })?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let activity = Activity::new();
         let summariser = Summariser::start(
             config.routes.clone(),
             cores,
-            Priority::Idle,
+            Priority::Idle(activity.clone()),
             AWAITING_SUMMARY,
             output,
             waker,
@@ -139,6 +143,7 @@ impl Listener {
             journal,
             order: Mutex::new(0),
             summariser,
+            activity,
         });
         let mut workers = Vec::new();
         for n in 0..cores.max(8) {
@@ -167,6 +172,7 @@ impl Listener {
             local_addr,
             routes,
             workers,
+            shared,
         })
     }
 
@@ -190,6 +196,12 @@ impl Listener {
     /// Connections, requests, timeouts and refusals so far.
     pub fn stats(&self) -> server::Stats {
         self.server.as_ref().map(Server::stats).unwrap_or_default()
+    }
+
+    /// Captures acknowledged and still waiting for their summary (under a
+    /// burst, summaries wait for a pause in answering).
+    pub fn awaiting_summary(&self) -> usize {
+        self.shared.summariser.waiting()
     }
 
     /// Stops accepting at once: the port can be bound again when this
@@ -361,4 +373,5 @@ fn answer(mut request: Incoming, shared: &Shared) {
     // reaches the owner. Waits only when the summaries are far behind.
     shared.summariser.submit(seq, vec![received]);
     request.reply(status, Some("application/json"), answer_body.into_bytes());
+    shared.activity.mark();
 }

@@ -32,6 +32,8 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 /// listener (without vsync, as under a software renderer, nothing else
 /// caps the frame rate).
 const WAKE_DELAY: Duration = Duration::from_millis(33);
+/// How often the count of captures waiting for their summary is redrawn.
+const AWAITING_REFRESH: Duration = Duration::from_millis(250);
 
 /// What the user asked for while drawing; applied after the frame is drawn.
 #[derive(Debug)]
@@ -590,6 +592,12 @@ impl eframe::App for App {
             ctx.request_repaint_after(WAKE_DELAY);
         }
         self.drain_loading(ctx);
+        if let ListenerState::Listening(listener) = self.ingest.state()
+            && listener.awaiting_summary() > 0
+        {
+            // Nothing wakes the window while summaries wait: show the count move.
+            ctx.request_repaint_after(AWAITING_REFRESH);
+        }
         self.visible.update(&self.session);
         if self.session.row_count() != before
             && let Some(usage) = &self.journal_usage

@@ -20,6 +20,16 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
             session.row_count(),
             requests
         ));
+        if let ListenerState::Listening(listener) = ingest.state() {
+            let waiting = listener.awaiting_summary();
+            if waiting > 0 {
+                ui.label(RichText::new(format!("+{waiting} arriving")).color(p.muted))
+                    .on_hover_text(
+                        "Acknowledged and kept in the journal; while requests keep coming, \
+                         reading them waits so that answering goes first",
+                    );
+            }
+        }
         for (status, n) in [
             (Status::Ok, counts.ok),
             (Status::Warning, counts.warning),
