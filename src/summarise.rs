@@ -54,9 +54,6 @@ impl Activity {
 const QUIET: Duration = Duration::from_millis(25);
 /// How often waiting workers look again.
 const NAP: Duration = Duration::from_millis(10);
-/// Past this many waiting, summaries run whatever the load: what waits is
-/// held in memory.
-const FAR_BEHIND: usize = 100_000;
 
 struct Job {
     seq: u64,
@@ -167,9 +164,12 @@ fn work(
     waker: &Waker,
     priority: &Priority,
 ) {
+    // With the queue three quarters full, summaries run whatever the load,
+    // so that answers never have to wait for room.
+    let far_behind = jobs.capacity().map_or(usize::MAX, |c| c / 4 * 3);
     for job in jobs {
         if let Priority::Idle(activity) = priority {
-            while !activity.quiet_for(QUIET) && jobs.len() < FAR_BEHIND {
+            while !activity.quiet_for(QUIET) && jobs.len() < far_behind {
                 std::thread::sleep(NAP);
             }
         }
