@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use hookscope::capture::{Capture, Routes, Status, Summary, received_now};
+use hookscope::capture::{Capture, Received, RequestHead, Routes, Status, received_now};
 use hookscope::session::Session;
 use hookscope::session::filter::{EventClass, Filter, FilteredRows, KindSet};
 use hookscope::session::open::SAMPLES;
@@ -15,26 +15,30 @@ const EVENTS: usize = 100_000;
 const TARGET_MS: f64 = 50.0;
 const ROUNDS: usize = 7;
 
-fn template(name: &str, body: &str) -> Capture {
+fn template(name: &str, body: &str, routes: &Routes) -> Capture {
     let url = if name.starts_with("job") {
         "/job"
     } else {
         "/candidate"
     };
-    Capture {
-        id: 0,
-        received_at: received_now(),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![
-            ("Host".to_owned(), "127.0.0.1:8090".to_owned()),
-            ("Content-Type".to_owned(), "application/json".to_owned()),
+    let head = RequestHead::new(
+        "POST",
+        url,
+        "127.0.0.1:50000",
+        [
+            ("Host", "127.0.0.1:8090"),
+            ("Content-Type", "application/json"),
         ],
-        body: body.as_bytes().to_vec(),
-        response_status: 200,
-        summary: Summary::of_request("POST", url, body.as_bytes(), &Routes::default()),
-    }
+    );
+    Received::loaded(
+        0,
+        received_now(),
+        head,
+        body.as_bytes().to_vec(),
+        None,
+        routes,
+    )
+    .summarise(routes)
 }
 
 /// Median and best of `ROUNDS` runs of `f`, each on fresh state from `setup`.
@@ -61,7 +65,11 @@ fn report(what: &str, shown: usize, (median, best): (Duration, Duration)) {
 }
 
 fn main() {
-    let templates: Vec<Capture> = SAMPLES.iter().map(|(n, b)| template(n, b)).collect();
+    let routes = Routes::default();
+    let templates: Vec<Capture> = SAMPLES
+        .iter()
+        .map(|(n, b)| template(n, b, &routes))
+        .collect();
     let mut session = Session::new();
     let mut body_bytes = 0usize;
     for i in 0..EVENTS {

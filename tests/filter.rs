@@ -1,7 +1,7 @@
 //! Search and filters over a session: what `Filter` shows and how
 //! `FilteredRows` follows the session as rows arrive.
 
-use hookscope::capture::{Capture, Route, Routes, Status, Summary};
+use hookscope::capture::{Capture, Received, RequestHead, Route, Routes, Status};
 use hookscope::session::Session;
 use hookscope::session::filter::{
     EntityClass, EventClass, Filter, FilteredRows, KindSet, PathSet, StatusSet, Toggle, TypeSet,
@@ -49,17 +49,22 @@ mod row {
 }
 
 fn capture(id: u64, url: &str, body: &[u8]) -> Capture {
-    Capture {
+    let routes = Routes::default();
+    let head = RequestHead::new(
+        "POST",
+        url,
+        "127.0.0.1:50000",
+        [("Content-Type", "application/json")],
+    );
+    Received::loaded(
         id,
-        received_at: hookscope::capture::received_now(),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body: body.to_vec(),
-        response_status: 200,
-        summary: Summary::of_request("POST", url, body, &Routes::default()),
-    }
+        hookscope::capture::received_now(),
+        head,
+        body.to_vec(),
+        None,
+        &routes,
+    )
+    .summarise(&routes)
 }
 
 fn binary_body() -> Vec<u8> {
