@@ -1,5 +1,6 @@
 //! Search and filters over a session of 100,000 events (the spec samples,
-//! mixed): time to apply a new search or filter, and to follow one new row.
+//! mixed): time to apply a new search or filter (here, and on a worker as
+//! the window does), and to follow one new row.
 //! Prints figures against the 50 ms target; asserts nothing about speed.
 //!
 //! cargo bench --bench filter
@@ -10,6 +11,7 @@ use hookscope::capture::{Capture, Received, RequestHead, Routes, Status, receive
 use hookscope::session::Session;
 use hookscope::session::filter::{EventClass, Filter, FilteredRows, KindSet};
 use hookscope::session::open::SAMPLES;
+use hookscope::waker::Waker;
 
 const EVENTS: usize = 100_000;
 const TARGET_MS: f64 = 50.0;
@@ -151,6 +153,44 @@ fn main() {
         },
     );
     report("narrowing: Maxim -> Maxime", shown, timing);
+
+    // As the window does it: a worker searches, the UI thread only starts
+    // it and, once woken, takes the result.
+    let (wake, woken) = std::sync::mpsc::channel();
+    let waker = Waker::to(move || {
+        let _ = wake.send(());
+    });
+    let (mut on_ui, mut until_shown) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let mut rows = FilteredRows::in_background(Filter::default(), waker.clone());
+        rows.update(&session);
+        let started = Instant::now();
+        rows.set_filter(Filter::search("Maxime"), &session);
+        let mut ui = started.elapsed();
+        while rows.is_searching() {
+            woken
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the worker wakes the window");
+            let adopting = Instant::now();
+            rows.update(&session);
+            ui += adopting.elapsed();
+        }
+        until_shown.push(started.elapsed());
+        on_ui.push(ui);
+        shown = rows.len();
+    }
+    on_ui.sort();
+    until_shown.sort();
+    report(
+        "on a worker: UI thread's share (Maxime)",
+        shown,
+        (on_ui[ROUNDS / 2], on_ui[0]),
+    );
+    report(
+        "on a worker: until shown (Maxime)",
+        shown,
+        (until_shown[ROUNDS / 2], until_shown[0]),
+    );
 
     // One new row arrives while a search is shown.
     let mut rows = FilteredRows::new(Filter::search("Maxime"));
