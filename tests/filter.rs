@@ -776,3 +776,28 @@ fn a_session_cleared_during_a_search_shows_only_its_new_rows() {
     assert_eq!(rows.iter().collect::<Vec<_>>(), [1]);
     assert_eq!(rows.seen(), 2);
 }
+
+#[test]
+fn many_rows_arriving_at_once_are_looked_at_on_a_worker_after_the_rows_shown() {
+    let mut session = big_session(10);
+    let (waker, woken) = waker();
+    let filter = Filter::search("firstname");
+    let mut rows = FilteredRows::in_background(filter.clone(), waker);
+    rows.update(&session);
+    assert!(!rows.is_searching());
+    let before: Vec<usize> = rows.iter().collect();
+    assert_eq!(before, at_once(&session, &filter));
+
+    let inputs = inputs();
+    for i in 0..3000 {
+        let (url, body) = &inputs[i % inputs.len()];
+        session.push(capture(100 + i as u64, url, body));
+    }
+    rows.update(&session);
+    assert!(rows.is_searching());
+    assert_eq!(rows.filter(), &filter);
+    assert_eq!(rows.iter().collect::<Vec<_>>(), before);
+    settle(&mut rows, &session, &woken, |_| {});
+    assert_eq!(rows.iter().collect::<Vec<_>>(), at_once(&session, &filter));
+    assert_eq!(rows.seen(), session.row_count());
+}

@@ -34,7 +34,7 @@ use crate::waker::Waker;
 use matcher::{BodyCache, Matcher};
 use needle::Needle;
 use scan::{Source, scan};
-use search::{Poll, Search};
+use search::{Poll, Search, Span};
 
 /// Looking at this many rows or more is left to a worker, when there is one.
 const BACKGROUND_ROWS: usize = 2048;
@@ -102,6 +102,22 @@ type LastRow = Option<(RowId, usize)>;
 fn last_row(session: &Session, count: usize) -> LastRow {
     let view = session.row(count.checked_sub(1)?)?;
     Some((view.id, std::ptr::from_ref(view.capture) as usize))
+}
+
+/// A search on a worker, when there are workers and a thread to be had.
+fn start(
+    background: Option<&Waker>,
+    filter: &Filter,
+    matcher: &Arc<Matcher>,
+    session: &Session,
+    covers: usize,
+    span: Span,
+) -> Option<Search> {
+    let waker = background?.clone();
+    let matcher = Arc::clone(matcher);
+    Search::start(filter.clone(), matcher, session, covers, span, waker)
+        .inspect_err(|e| eprintln!("hookscope: no thread to search on ({e}); searching here"))
+        .ok()
 }
 
 /// The rows a filter shows among session rows `0..seen`.
@@ -223,12 +239,13 @@ impl FilteredRows {
     pub fn update(&mut self, session: &Session) -> bool {
         let searching = self.search.is_some();
         if let Some(search) = self.search.take() {
+            let valid = search.still_valid(session);
             match search.poll() {
-                Poll::Pending if search.still_valid(session) => {
+                Poll::Pending if valid => {
                     self.search = Some(search);
                     return false;
                 }
-                Poll::Done(rows) if search.still_valid(session) => {
+                Poll::Done(rows) if valid && search.from == 0 => {
                     self.shown = Shown {
                         filter: search.filter.clone(),
                         matcher: Arc::clone(&search.matcher),
@@ -236,6 +253,16 @@ impl FilteredRows {
                         seen: search.covers,
                         last: search.last,
                     };
+                }
+                // Caught up with many new rows: they follow the rows shown.
+                Poll::Done(rows)
+                    if valid
+                        && search.from == self.shown.seen
+                        && search.filter == self.shown.filter =>
+                {
+                    self.shown.rows.extend(rows);
+                    self.shown.seen = search.covers;
+                    self.shown.last = search.last;
                 }
                 Poll::Failed => {
                     eprintln!("hookscope: a search worker failed; searching on this thread");
@@ -268,24 +295,12 @@ impl FilteredRows {
             (session.row_count(), None)
         };
         let work = list.map_or(covers, <[u32]>::len);
-        if let Some(waker) = self.background.as_ref().filter(|_| on_worker)
-            && !filter.is_empty()
-            && work >= BACKGROUND_ROWS
-        {
-            let list = list.map(<[u32]>::to_vec);
-            match Search::start(
-                filter.clone(),
-                matcher.clone(),
-                session,
-                covers,
-                list,
-                waker.clone(),
-            ) {
-                Ok(search) => {
-                    self.search = Some(search);
-                    return;
-                }
-                Err(e) => eprintln!("hookscope: no thread to search on ({e}); searching here"),
+        if on_worker && !filter.is_empty() && work >= BACKGROUND_ROWS {
+            let span = list.map_or(Span::From(0), |list| Span::List(list.to_vec()));
+            let background = self.background.as_ref();
+            self.search = start(background, &filter, &matcher, session, covers, span);
+            if self.search.is_some() {
+                return;
             }
         }
         let rows = if filter.is_empty() {
@@ -313,17 +328,29 @@ impl FilteredRows {
             return;
         }
         let total = session.row_count();
-        let added = total - self.shown.seen;
+        let (seen, added) = (self.shown.seen, total - self.shown.seen);
         if added == 0 {
             return;
         }
         if !self.shown.filter.is_empty() {
-            if self.background.is_some() && added >= BACKGROUND_ROWS {
-                // Too many at once for this thread: look at them all again there.
-                self.begin(self.shown.filter.clone(), session, true);
-                return;
+            // Too many at once for this thread: a worker looks at them
+            // while the rows shown stay.
+            if added >= BACKGROUND_ROWS {
+                let (background, shown) = (self.background.as_ref(), &self.shown);
+                let span = Span::From(seen);
+                self.search = start(
+                    background,
+                    &shown.filter,
+                    &shown.matcher,
+                    session,
+                    total,
+                    span,
+                );
+                if self.search.is_some() {
+                    return;
+                }
             }
-            let source = Source::Range(self.shown.seen..total);
+            let source = Source::Range(seen..total);
             let added = scan(
                 session,
                 &self.shown.matcher,

@@ -16,11 +16,22 @@ use crate::waker::Waker;
 pub(super) struct Search {
     pub(super) filter: Filter,
     pub(super) matcher: Arc<Matcher>,
-    /// The result is for session rows `0..covers`, the last of them `last`.
+    /// The result is for session rows `from..covers` (or the rows of a list
+    /// among `0..covers`), the last of them `last`.
+    pub(super) from: usize,
     pub(super) covers: usize,
     pub(super) last: LastRow,
     cancel: Arc<AtomicBool>,
     result: Receiver<Vec<u32>>,
+}
+
+/// The session rows a worker looks at.
+pub(super) enum Span {
+    /// Rows `from..covers`: from 0 for a new filter, from the last row
+    /// looked at to catch up with many new rows.
+    From(usize),
+    /// The rows a wider filter showed.
+    List(Vec<u32>),
 }
 
 pub(super) enum Poll {
@@ -31,17 +42,21 @@ pub(super) enum Poll {
 }
 
 impl Search {
-    /// Starts looking at session rows `0..covers`, or only at `list` (the
-    /// rows a wider filter showed among them). Wakes `waker` when done.
+    /// Starts looking at `span` among session rows `0..covers`. Wakes
+    /// `waker` when done.
     pub(super) fn start(
         filter: Filter,
         matcher: Arc<Matcher>,
         session: &Session,
         covers: usize,
-        list: Option<Vec<u32>>,
+        span: Span,
         waker: Waker,
     ) -> std::io::Result<Self> {
         let snapshot = session.snapshot();
+        let from = match span {
+            Span::From(from) => from,
+            Span::List(_) => 0,
+        };
         let cancel = Arc::new(AtomicBool::new(false));
         let (send, result) = crossbeam_channel::bounded(1);
         let worker = {
@@ -52,9 +67,9 @@ impl Search {
                 // is woken finds the result, or the channel closed.
                 let _wake = WakeOnDrop(waker, Arc::clone(&cancel));
                 let send = send;
-                let source = match &list {
-                    Some(list) => Source::List(list),
-                    None => Source::Range(0..covers),
+                let source = match &span {
+                    Span::From(from) => Source::Range(*from..covers),
+                    Span::List(list) => Source::List(list),
                 };
                 if let Some(rows) = scan(&snapshot, &matcher, &source, &cancel) {
                     let _ = send.send(rows);
@@ -67,6 +82,7 @@ impl Search {
         Ok(Self {
             filter,
             matcher,
+            from,
             covers,
             last: last_row(session, covers),
             cancel,
