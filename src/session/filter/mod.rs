@@ -154,7 +154,8 @@ impl Shown {
 /// Made with [`FilteredRows::in_background`], a new filter that has many
 /// rows to look at is applied on a worker: until its result is in, the rows
 /// shown stay those of the previous filter and [`FilteredRows::is_searching`]
-/// says so; a newer filter cancels it.
+/// says so; a newer filter cancels it. Many rows arriving at once are
+/// looked at there too, after the rows already shown.
 pub struct FilteredRows {
     shown: Shown,
     /// The filter being applied on a worker.
@@ -210,8 +211,8 @@ impl FilteredRows {
             .map_or(&self.shown.filter, |s| &s.filter)
     }
 
-    /// A worker is applying [`FilteredRows::filter`]; the rows shown are
-    /// still those of the filter before.
+    /// A worker is applying [`FilteredRows::filter`] (or looking at many
+    /// rows that arrived at once); the rows shown are those from before.
     pub fn is_searching(&self) -> bool {
         self.search.is_some()
     }
