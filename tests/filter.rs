@@ -1,11 +1,15 @@
 //! Search and filters over a session: what `Filter` shows and how
 //! `FilteredRows` follows the session as rows arrive.
 
-use hookscope::capture::{Capture, Route, Routes, Status, Summary};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use hookscope::capture::{Capture, Received, RequestHead, Route, Routes, Status};
 use hookscope::session::Session;
 use hookscope::session::filter::{
     EntityClass, EventClass, Filter, FilteredRows, KindSet, PathSet, StatusSet, Toggle, TypeSet,
 };
+use hookscope::waker::Waker;
 
 const JOB_CREATION: &str = include_str!("../assets/samples/job_creation.json");
 const JOB_UPDATE: &str = include_str!("../assets/samples/job_update.json");
@@ -49,17 +53,22 @@ mod row {
 }
 
 fn capture(id: u64, url: &str, body: &[u8]) -> Capture {
-    Capture {
+    let routes = Routes::default();
+    let head = RequestHead::new(
+        "POST",
+        url,
+        "127.0.0.1:50000",
+        [("Content-Type", "application/json")],
+    );
+    Received::loaded(
         id,
-        received_at: hookscope::capture::received_now(),
-        remote_addr: "127.0.0.1:50000".to_owned(),
-        method: "POST".to_owned(),
-        url: url.to_owned(),
-        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-        body: body.to_vec(),
-        response_status: 200,
-        summary: Summary::of_request("POST", url, body, &Routes::default()),
-    }
+        hookscope::capture::received_now(),
+        head,
+        body.to_vec(),
+        None,
+        &routes,
+    )
+    .summarise(&routes)
 }
 
 fn binary_body() -> Vec<u8> {
@@ -582,4 +591,213 @@ fn toggle_sets_behave_like_small_sets() {
         format!("{:?}", KindSet::only(EventClass::Update)),
         "{\"update\"}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Searching on a worker
+
+/// Bodies that matter to the searches below, in a session big enough that
+/// `FilteredRows::in_background` hands every new filter to a worker.
+fn big_session(captures: usize) -> Session {
+    let mut session = Session::new();
+    let inputs = inputs();
+    for i in 0..captures {
+        let (url, body) = &inputs[i % inputs.len()];
+        session.push(capture(i as u64 + 1, url, body));
+    }
+    session
+}
+
+/// A waker that counts on a channel, so a test can wait for the worker.
+fn waker() -> (Waker, mpsc::Receiver<()>) {
+    let (send, woken) = mpsc::channel();
+    (
+        Waker::to(move || {
+            let _ = send.send(());
+        }),
+        woken,
+    )
+}
+
+/// Waits (bounded) for the search under way to end, calling `each` with
+/// the rows shown after every wake-up.
+fn settle(
+    rows: &mut FilteredRows,
+    session: &Session,
+    woken: &mpsc::Receiver<()>,
+    mut each: impl FnMut(&FilteredRows),
+) {
+    for _ in 0..1000 {
+        if !rows.is_searching() {
+            return;
+        }
+        woken
+            .recv_timeout(Duration::from_secs(120))
+            .expect("a search wakes the window when it is done");
+        rows.update(session);
+        each(rows);
+    }
+    panic!("the search never ended");
+}
+
+/// What a filter shows, looked at on this thread.
+fn at_once(session: &Session, filter: &Filter) -> Vec<usize> {
+    let mut rows = FilteredRows::new(Filter::default());
+    rows.set_filter(filter.clone(), session);
+    assert!(!rows.is_searching());
+    rows.iter().collect()
+}
+
+#[test]
+fn a_big_search_runs_on_a_worker_and_keeps_the_rows_shown_meanwhile() {
+    let session = big_session(3000);
+    let (waker, woken) = waker();
+    let mut rows = FilteredRows::in_background(Filter::default(), waker);
+    rows.update(&session);
+    let before: Vec<usize> = rows.iter().collect();
+    assert_eq!(before.len(), session.row_count());
+
+    let filter = Filter::search("maxime");
+    rows.set_filter(filter.clone(), &session);
+    assert!(rows.is_searching());
+    assert_eq!(rows.filter(), &filter);
+    assert_eq!(rows.iter().collect::<Vec<_>>(), before);
+
+    settle(&mut rows, &session, &woken, |_| {});
+    assert_eq!(rows.iter().collect::<Vec<_>>(), at_once(&session, &filter));
+    assert_eq!(rows.seen(), session.row_count());
+}
+
+#[test]
+fn a_superseded_search_never_shows_its_result() {
+    let session = big_session(3000);
+    let (waker, woken) = waker();
+    let mut rows = FilteredRows::in_background(Filter::default(), waker);
+    rows.update(&session);
+    let before: Vec<usize> = rows.iter().collect();
+    let stale = at_once(&session, &Filter::search("maxime"));
+    let wanted = at_once(&session, &Filter::search("9002"));
+    assert!(stale != wanted && stale != before && wanted != before);
+
+    for _ in 0..20 {
+        rows.set_filter(Filter::default(), &session);
+        assert!(!rows.is_searching());
+        rows.set_filter(Filter::search("maxime"), &session);
+        rows.set_filter(Filter::search("9002"), &session);
+        assert!(rows.is_searching());
+        settle(&mut rows, &session, &woken, |rows| {
+            let shown: Vec<usize> = rows.iter().collect();
+            assert!(shown == before || shown == wanted, "{:?}", rows);
+        });
+        assert_eq!(rows.iter().collect::<Vec<_>>(), wanted);
+        assert_eq!(rows.filter(), &Filter::search("9002"));
+    }
+}
+
+#[test]
+fn rows_arriving_during_a_search_are_included_once_it_is_in() {
+    let mut session = big_session(3000);
+    let (waker, woken) = waker();
+    let mut rows = FilteredRows::in_background(Filter::default(), waker);
+    rows.update(&session);
+    let filter = Filter::search("firstname");
+    rows.set_filter(filter.clone(), &session);
+    assert!(rows.is_searching());
+    // The worker looks at a copy: these arrive after it.
+    let first_new = session.row_count();
+    for id in 0..5 {
+        session.push(capture(
+            10_000 + id,
+            "/candidate",
+            CANDIDATE_UPDATE.as_bytes(),
+        ));
+        session.push(capture(20_000 + id, "/job", JOB_UPDATE.as_bytes()));
+    }
+    settle(&mut rows, &session, &woken, |_| {});
+    let shown: Vec<usize> = rows.iter().collect();
+    assert_eq!(shown, at_once(&session, &filter));
+    assert_eq!(
+        shown.iter().filter(|&&r| r >= first_new).count(),
+        5,
+        "the five candidates that arrived during the search"
+    );
+    assert_eq!(rows.seen(), session.row_count());
+}
+
+#[test]
+fn searches_on_a_worker_find_what_searches_here_find() {
+    let session = big_session(4000);
+    let (waker, woken) = waker();
+    let mut rows = FilteredRows::in_background(Filter::default(), waker);
+    rows.update(&session);
+    let updates = Filter {
+        events: KindSet::only(EventClass::Update),
+        ..Filter::default()
+    };
+    let filters = [
+        Filter::search("s"),
+        Filter::search("sp"),
+        Filter::search("spontanÉe"),
+        Filter::search("REF"),
+        Filter::search("binaryneedle"),
+        updates.clone(),
+        Filter {
+            text: "candidate".to_owned(),
+            ..updates
+        },
+        Filter::search("-7\""),
+        Filter::search("no such text anywhere"),
+        Filter::default(),
+    ];
+    for filter in filters {
+        rows.set_filter(filter.clone(), &session);
+        settle(&mut rows, &session, &woken, |_| {});
+        let one_by_one: Vec<usize> = (0..session.row_count())
+            .filter(|&i| filter.matches(session.row(i).unwrap()))
+            .collect();
+        assert_eq!(rows.iter().collect::<Vec<_>>(), one_by_one, "{filter:?}");
+        assert_eq!(at_once(&session, &filter), one_by_one, "{filter:?}");
+    }
+}
+
+#[test]
+fn a_session_cleared_during_a_search_shows_only_its_new_rows() {
+    let mut session = big_session(3000);
+    let (waker, woken) = waker();
+    let mut rows = FilteredRows::in_background(Filter::default(), waker);
+    rows.update(&session);
+    rows.set_filter(Filter::search("firstname"), &session);
+    assert!(rows.is_searching());
+    session.clear();
+    session.push(capture(1, "/job", JOB_CREATION.as_bytes()));
+    session.push(capture(2, "/candidate", CANDIDATE_CREATION.as_bytes()));
+    rows.update(&session);
+    settle(&mut rows, &session, &woken, |_| {});
+    assert_eq!(rows.iter().collect::<Vec<_>>(), [1]);
+    assert_eq!(rows.seen(), 2);
+}
+
+#[test]
+fn many_rows_arriving_at_once_are_looked_at_on_a_worker_after_the_rows_shown() {
+    let mut session = big_session(10);
+    let (waker, woken) = waker();
+    let filter = Filter::search("firstname");
+    let mut rows = FilteredRows::in_background(filter.clone(), waker);
+    rows.update(&session);
+    assert!(!rows.is_searching());
+    let before: Vec<usize> = rows.iter().collect();
+    assert_eq!(before, at_once(&session, &filter));
+
+    let inputs = inputs();
+    for i in 0..3000 {
+        let (url, body) = &inputs[i % inputs.len()];
+        session.push(capture(100 + i as u64, url, body));
+    }
+    rows.update(&session);
+    assert!(rows.is_searching());
+    assert_eq!(rows.filter(), &filter);
+    assert_eq!(rows.iter().collect::<Vec<_>>(), before);
+    settle(&mut rows, &session, &woken, |_| {});
+    assert_eq!(rows.iter().collect::<Vec<_>>(), at_once(&session, &filter));
+    assert_eq!(rows.seen(), session.row_count());
 }

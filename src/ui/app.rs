@@ -212,6 +212,7 @@ impl App {
             journal_usage = journal::DiskUsage::start(dir.clone(), waker.clone()).ok();
         }
 
+        let visible = FilteredRows::in_background(Filter::default(), waker.clone());
         let mut app = Self {
             session: Session::new(),
             top_bar: top_bar::TopBarState::from_config(startup.ingest.config()),
@@ -226,7 +227,7 @@ impl App {
             notice,
             selection: None,
             filter: Filter::default(),
-            visible: FilteredRows::default(),
+            visible,
             view: View::default(),
             entities: entities_view::EntitiesState::default(),
             overview: overview_view::OverviewState::default(),
@@ -271,13 +272,20 @@ impl App {
         self.apply_filter();
     }
 
-    /// Brings the shown rows in line with the filter; a selection the
-    /// filter hides is dropped.
+    /// Brings the shown rows in line with the filter (a big search goes to
+    /// a worker); a selection the filter hides is dropped.
     fn apply_filter(&mut self) {
         if self.filter != *self.visible.filter() {
             self.visible.set_filter(self.filter.clone(), &self.session);
         }
+        self.drop_hidden_selection();
+    }
+
+    /// Drops a selection the rows shown hide, once they answer the filter
+    /// (not while a search still shows the previous filter's rows).
+    fn drop_hidden_selection(&mut self) {
         if let Some(id) = self.selection
+            && !self.visible.is_searching()
             && !self
                 .session
                 .row_index(id)
@@ -598,7 +606,9 @@ impl eframe::App for App {
             // Nothing wakes the window while summaries wait: show the count move.
             ctx.request_repaint_after(AWAITING_REFRESH);
         }
-        self.visible.update(&self.session);
+        if self.visible.update(&self.session) {
+            self.drop_hidden_selection();
+        }
         if self.session.row_count() != before
             && let Some(usage) = &self.journal_usage
         {
@@ -685,6 +695,7 @@ impl eframe::App for App {
                         &mut self.filter,
                         self.visible.len(),
                         self.session.row_count(),
+                        self.visible.is_searching(),
                     );
                     ui.add_space(4.0);
                     events_table::show(

@@ -9,8 +9,9 @@ use super::theme::palette;
 
 pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 
-/// Edits `filter` in place; `shown` of `total` rows match it.
-pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize) {
+/// Edits `filter` in place; `shown` of `total` rows match it, or matched
+/// the filter before while `searching` (a worker is applying this one).
+pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize, searching: bool) {
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
         let search_id = ui.scope_id().with("search");
@@ -41,6 +42,13 @@ pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize) {
             format!("{shown} of {total}")
         };
         ui.label(RichText::new(count).strong());
+        if searching {
+            let size = ui.text_style_height(&egui::TextStyle::Body);
+            ui.add(egui::Spinner::new().size(size)).widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, "Searching")
+            });
+            ui.label(RichText::new("Searching…").color(p.muted));
+        }
         if !filter.is_empty() && ui.small_button("Show all").clicked() {
             *filter = Filter::default();
         }
@@ -60,5 +68,25 @@ fn toggles<T: Toggle>(ui: &mut Ui, set: &mut Set<T>) {
         if ui.selectable_label(on, member.label()).clicked() {
             set.toggle(member);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    #[test]
+    fn a_search_under_way_shows_a_named_spinner_next_to_the_count() {
+        let mut filter = Filter::search("maxime");
+        let mut harness = Harness::new_ui(move |ui| show(ui, &mut filter, 3, 10, true));
+        // The spinner turns as long as it is shown: a few frames, not `run`.
+        harness.run_steps(2);
+        harness.get_by_label("Searching");
+        harness.get_by_label("Searching…");
+        harness.get_by_label("3 of 10");
+        harness.check_accessibility();
     }
 }
