@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use hookscope::capture::{self, Capture, Received, RequestHead, Route, Routes, received_now};
+use hookscope::capture::{self, Capture, Received, RequestHead, Routes, received_now};
 use hookscope::journal;
 use hookscope::listener::DEFAULT_MAX_BODY;
 use hookscope::session::Session;
@@ -67,12 +67,7 @@ fn main() {
     // What a request worker does before answering, as the listener calls it.
     let started = Instant::now();
     for body in &bodies {
-        black_box(capture::answer(
-            &head,
-            body,
-            Route::Candidate,
-            DEFAULT_MAX_BODY,
-        ));
+        black_box(capture::answer(&head, body, &routes, DEFAULT_MAX_BODY));
     }
     let answer = per_item(started);
 

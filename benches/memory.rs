@@ -185,7 +185,11 @@ fn write_session(path: &std::path::Path, session: &Session) {
 /// A 200-byte job update; 10 events per job, as an ATS sends a job's life.
 fn small_job(i: usize, routes: &Routes) -> Capture {
     let job = 100_000 + i / 10;
-    let event = if i % 10 == 0 { "creation" } else { "update" };
+    let event = if i.is_multiple_of(10) {
+        "creation"
+    } else {
+        "update"
+    };
     let mut body = format!(
         r#"{{"event":"{event}","type":"job","data":{{"job_id":{job},"job_title":"Développeur Rust {job}","job_reference":"REF-{job}","job_city":"Lyon","job_zipcode":"69003","job_x":{i}}}}}"#
     );

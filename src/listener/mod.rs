@@ -375,3 +375,59 @@ fn answer(mut request: Incoming, shared: &Shared) {
     request.reply(status, Some("application/json"), answer_body.into_bytes());
     shared.activity.mark();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbeam_channel::bounded;
+
+    /// A journal that cannot be written (`/dev/full`): the sender gets 503,
+    /// never 2xx, and the capture still reaches the owner, flagged.
+    #[test]
+    fn a_capture_that_cannot_be_journalled_gets_503() -> Result<(), Box<dyn std::error::Error>> {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full")?;
+        let journal = Arc::new(Journal::over_file_for_tests(
+            std::path::Path::new("/dev/full"),
+            full,
+        ));
+        let (sender, captures) = bounded(16);
+        let config = ListenerConfig {
+            port: 0,
+            max_body: 1000,
+            ..Default::default()
+        };
+        let listener = Listener::start(
+            config,
+            Arc::new(AtomicU64::new(1)),
+            sender,
+            Waker::new(),
+            Some(journal),
+        )?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        let body = include_bytes!("../../assets/samples/job_delete.json");
+        let oversize = vec![b' '; 2000];
+        // A valid webhook, and one refused as over the cap.
+        for body in [&body[..], &oversize[..]] {
+            let mut response = agent
+                .post(format!("http://{}/job", listener.local_addr()))
+                .send(body)?;
+            let text = response.body_mut().read_to_string()?;
+            assert_eq!(response.status().as_u16(), 503, "{text}");
+            assert!(text.contains("could not write the journal"), "{text}");
+            let batch = captures.recv_timeout(Duration::from_secs(10))?;
+            let capture = batch.first().ok_or("an empty batch")?;
+            assert_eq!(capture.status(), 503);
+            assert!(capture.all_findings().iter().all(|findings| {
+                findings.iter().any(|f| {
+                    f.level == crate::hs::Level::Error
+                        && f.message.contains("could not write the journal")
+                })
+            }));
+        }
+        Ok(())
+    }
+}
