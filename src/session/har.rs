@@ -25,10 +25,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::capture::answer::reason_phrase;
 use crate::capture::{Answer, Received, Refusal, RequestHead, Routes};
 use crate::hs::EntityType;
 use crate::hs::envelope::json_kind;
-use crate::listener::server::reason_phrase;
 use crate::session::file;
 
 /// Where requests without a `Host` header are said to have gone when a

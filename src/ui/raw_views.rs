@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use egui::{RichText, Ui};
 
 use crate::capture::Capture;
+use crate::capture::answer::reason_phrase;
 use crate::cli::format_size;
-use crate::listener::server::reason_phrase;
 
 use super::theme::palette;
 
