@@ -19,7 +19,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use hookscope::capture::{Capture, Received, RequestHead, Routes};
-use hookscope::loading::Loading;
+use hookscope::loading::{Drained, Loading};
 use hookscope::session::{Session, file, open};
 use hookscope::task::Progress;
 use hookscope::waker::Waker;
@@ -144,14 +144,14 @@ fn open_file(path: &std::path::Path, size: u64, expected: usize, routes: &Routes
     let mut longest = Duration::ZERO;
     loop {
         let frame = Instant::now();
-        let more = loading.drain(Duration::from_millis(8), |c| session.push(c));
+        let drained = loading.drain(Duration::from_millis(8), |c| session.push(c));
         longest = longest.max(frame.elapsed());
         frames += 1;
-        if !more && loading.is_done() {
-            break;
-        }
-        if !more {
-            std::thread::sleep(Duration::from_millis(1));
+        match drained {
+            Drained::Done => break,
+            // The window would sleep until woken; a millisecond stands in.
+            Drained::Waiting => std::thread::sleep(Duration::from_millis(1)),
+            Drained::More => {}
         }
     }
     let total = started.elapsed();

@@ -18,3 +18,9 @@ pub mod task;
 pub mod ui;
 pub mod validate;
 pub mod waker;
+
+/// The allocator of every binary built on this crate (the app, its tests and
+/// benches), so that what is measured is what runs.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -17,6 +17,19 @@ use crate::waker::Waker;
 const BATCH: usize = 512;
 /// Batches made ahead of insertion; past this the workers wait.
 const AHEAD: usize = 64;
+/// Inserts between two looks at the clock.
+const CLOCK_EVERY: usize = 64;
+
+/// Where loading stands after a frame's insertions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drained {
+    /// The budget ran out with captures ready: call again soon.
+    More,
+    /// Nothing ready yet: the waker says when a batch is.
+    Waiting,
+    /// Every capture was handed over (or loading was cancelled).
+    Done,
+}
 
 pub struct Loading {
     total: usize,
@@ -64,24 +77,27 @@ impl Loading {
         })
     }
 
-    /// Hands over what is ready, in order, until `budget` is spent; returns
-    /// true while more is to come.
-    pub fn drain(&mut self, budget: Duration, mut insert: impl FnMut(Capture)) -> bool {
+    /// Hands over what is ready, in order, until `budget` is spent.
+    pub fn drain(&mut self, budget: Duration, mut insert: impl FnMut(Capture)) -> Drained {
         let start = Instant::now();
         loop {
             for capture in self.pending.by_ref() {
                 insert(capture);
                 self.inserted += 1;
-                if start.elapsed() >= budget {
-                    return true;
+                // Reading the clock costs as much as a small insert.
+                if self.inserted.is_multiple_of(CLOCK_EVERY) && start.elapsed() >= budget {
+                    return Drained::More;
                 }
             }
             match self.batches.try_recv() {
                 Ok(batch) => self.pending = batch.into_iter(),
-                Err(crossbeam_channel::TryRecvError::Empty) => return !self.is_done(),
+                Err(crossbeam_channel::TryRecvError::Empty) if self.is_done() => {
+                    return Drained::Done;
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => return Drained::Waiting,
                 Err(crossbeam_channel::TryRecvError::Disconnected) => {
                     self.feeder = None;
-                    return false;
+                    return Drained::Done;
                 }
             }
         }

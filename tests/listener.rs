@@ -416,7 +416,7 @@ fn the_six_samples_are_acknowledged_and_captured_exactly() {
         );
         assert_eq!(row.entity_id.as_deref(), Some(sample.id), "{}", sample.name);
         assert_eq!(row.label, sample.label, "{}", sample.name);
-        assert_eq!(row.element, Some(0), "{}", sample.name);
+        assert_eq!(row.element(), Some(0), "{}", sample.name);
         assert_eq!(
             row.status(),
             Status::Ok,
@@ -485,7 +485,7 @@ fn a_body_of_three_envelopes_is_one_capture_of_three_rows() {
         .iter()
         .map(|r| {
             (
-                r.element,
+                r.element(),
                 r.event(),
                 r.entity_id.clone().unwrap_or_default().to_string(),
                 r.label.to_string(),

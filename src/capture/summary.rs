@@ -3,7 +3,8 @@
 //! filters and the entity index read for every row; the findings themselves
 //! (pointers, messages) are derived again when a row is shown.
 
-use std::hash::{DefaultHasher, Hasher};
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 use compact_str::CompactString;
 use smallvec::SmallVec;
@@ -20,16 +21,18 @@ pub struct Summary {
     pub route: Route,
     rows: SmallVec<[RowSummary; 1]>,
     /// A hash of the content, to find the same body delivered again; 0 when
-    /// no row holds an event (a repeated refusal is not a delivery).
-    pub delivery_hash: u64,
+    /// no row holds an event (a repeated refusal is not a delivery). Equal
+    /// hashes are confirmed by comparing the bodies, so 32 bits are enough.
+    pub delivery_hash: u32,
 }
 
 /// One table row: an event of the body, or the request's problem when it
 /// has no event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowSummary {
-    /// Index of the envelope in the body (0 for a single object).
-    pub element: Option<u32>,
+    /// Index of the envelope in the body (0 for a single object);
+    /// [`NO_ELEMENT`] for a row that stands for the whole request.
+    element: u32,
     event: Option<EventTag>,
     entity: Option<EntityTag>,
     pub tally: Tally,
@@ -120,7 +123,16 @@ fn code_bit(code: Code) -> u8 {
     }
 }
 
+/// A row's element when it has none (the body was not read for events).
+const NO_ELEMENT: u32 = u32::MAX;
+
 impl RowSummary {
+    /// Index of the envelope in the body (0 for a single object); `None`
+    /// for a row that stands for the whole request.
+    pub fn element(&self) -> Option<u32> {
+        (self.element != NO_ELEMENT).then_some(self.element)
+    }
+
     pub fn event(&self) -> Option<EventKind> {
         Some(match self.event? {
             EventTag::Creation => EventKind::Creation,
@@ -189,7 +201,7 @@ impl RowSummary {
 
     fn problem_only(findings: &[Finding]) -> Self {
         Self {
-            element: None,
+            element: NO_ELEMENT,
             event: None,
             entity: None,
             tally: Tally::of(findings),
@@ -218,7 +230,7 @@ impl RowSummary {
             ])
         });
         Self {
-            element: Some(element),
+            element,
             event: Some(event),
             entity: Some(entity),
             tally: Tally::of(findings),
@@ -244,9 +256,7 @@ impl Summary {
         let derived = derive(parts);
         let rows: SmallVec<[RowSummary; 1]> = derived.into_iter().map(|(row, _)| row).collect();
         let delivery_hash = if rows.iter().any(RowSummary::has_event) {
-            let mut hasher = DefaultHasher::new();
-            hasher.write(parts.content);
-            hasher.finish().max(1)
+            (delivery_hasher().hash_one(parts.content) as u32).max(1)
         } else {
             0
         };
@@ -277,6 +287,13 @@ impl Summary {
     pub fn row(&self, row: u32) -> Option<&RowSummary> {
         self.rows.get(row as usize)
     }
+}
+
+/// Hashes contents to find a body delivered again: fast on large bodies,
+/// seeded once per process so that a sender cannot aim at collisions.
+fn delivery_hasher() -> &'static foldhash::quality::RandomState {
+    static STATE: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
+    STATE.get_or_init(foldhash::quality::RandomState::default)
 }
 
 /// Every finding of every row, pointers relative to the whole body, with
@@ -355,7 +372,7 @@ fn derive(parts: Parts<'_>) -> Vec<(RowSummary, Vec<Finding>)> {
                 Err(message) => {
                     let findings = finish(vec![Finding::error(&prefix, message)]);
                     let mut row = RowSummary::problem_only(&findings);
-                    row.element = Some(i as u32);
+                    row.element = i as u32;
                     (row, findings)
                 }
             }
@@ -417,7 +434,7 @@ mod tests {
     #[test]
     fn a_row_stays_small() {
         assert!(
-            std::mem::size_of::<RowSummary>() <= 80,
+            std::mem::size_of::<RowSummary>() <= 72,
             "{}",
             std::mem::size_of::<RowSummary>()
         );

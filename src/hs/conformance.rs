@@ -30,6 +30,9 @@
 //! value, no re-parsing; nothing is allocated unless something is found.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use foldhash::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -140,11 +143,27 @@ struct Shape {
     fields: &'static [Field],
     /// Appended to the message about keys the spec does not show.
     extra_note: &'static str,
+    /// Key → position in `fields`, made when first needed.
+    index: OnceLock<HashMap<&'static str, usize>>,
 }
 
 impl Shape {
+    /// Where `key` is among the fields.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.index
+            .get_or_init(|| {
+                self.fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, field)| (field.key, i))
+                    .collect()
+            })
+            .get(key)
+            .copied()
+    }
+
     fn has(&self, key: &str) -> bool {
-        self.fields.iter().any(|f| f.key == key)
+        self.position(key).is_some()
     }
 
     /// "{name, code, iso2}": the keys, for messages.
@@ -198,6 +217,7 @@ const fn optional(key: &'static str, kind: Kind) -> Field {
 static JOB: Shape = Shape {
     name: "job",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         identity("job_id"),
         f("job_office_id", Kind::Id),
@@ -247,12 +267,14 @@ static JOB: Shape = Shape {
 static JOB_DELETE: Shape = Shape {
     name: "job delete",
     extra_note: " (the spec's delete sends only job_id)",
+    index: OnceLock::new(),
     fields: &[identity("job_id")],
 };
 
 static COUNTRY: Shape = Shape {
     name: "country",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         f("name", Kind::Text),
         f("code", Kind::Text),
@@ -263,6 +285,7 @@ static COUNTRY: Shape = Shape {
 static CANDIDATE: Shape = Shape {
     name: "candidate",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         identity("id"),
         f("id_company", Kind::Id),
@@ -280,12 +303,14 @@ static CANDIDATE: Shape = Shape {
 static CANDIDATE_DELETE: Shape = Shape {
     name: "candidate delete",
     extra_note: " (the spec's delete sends only id)",
+    index: OnceLock::new(),
     fields: &[identity("id")],
 };
 
 static ACTION: Shape = Shape {
     name: "action",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         identity("id"),
         f("type", Kind::Code),
@@ -306,6 +331,7 @@ static ACTION: Shape = Shape {
 static CONSULTANT: Shape = Shape {
     name: "consultant",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         f("id", Kind::Id),
         f("office", Kind::Code),
@@ -317,6 +343,7 @@ static CONSULTANT: Shape = Shape {
 static POSTE: Shape = Shape {
     name: "position (poste)",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         f("id", Kind::Id),
         f("title", Kind::Text),
@@ -330,12 +357,14 @@ static POSTE: Shape = Shape {
 static POSTE_CONSULTANT: Shape = Shape {
     name: "position's consultant",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[f("id", Kind::Id), f("office", Kind::Code)],
 };
 
 static ATTACHMENT: Shape = Shape {
     name: "attachment",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         f("id", Kind::Id),
         f("type", Kind::Code),
@@ -349,6 +378,7 @@ static ATTACHMENT: Shape = Shape {
 static FORM: Shape = Shape {
     name: "form",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         f("id", Kind::Id),
         f("image", Kind::Text),
@@ -359,6 +389,7 @@ static FORM: Shape = Shape {
 static ANSWER: Shape = Shape {
     name: "form answer",
     extra_note: "",
+    index: OnceLock::new(),
     fields: &[
         f("id_form_answer", Kind::Id),
         f("id_question", Kind::Id),
@@ -405,8 +436,15 @@ impl Walk<'_> {
         let mut head: Vec<Finding> = Vec::new();
         let mut missing: Vec<&str> = Vec::new();
         let mut found = 0;
-        for field in shape.fields {
-            match map.get(field.key) {
+        // One pass over what was sent, rather than a lookup per field.
+        let mut slots: Vec<Option<&Value>> = vec![None; shape.fields.len()];
+        for (key, value) in map {
+            if let Some(slot) = shape.position(key).and_then(|i| slots.get_mut(i)) {
+                *slot = Some(value);
+            }
+        }
+        for (field, slot) in shape.fields.iter().zip(slots) {
+            match slot {
                 Some(value) => {
                     found += 1;
                     self.value(field, value);

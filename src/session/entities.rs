@@ -7,8 +7,9 @@
 //! are written only when asked for, so a row that stays off screen costs a
 //! byte.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -201,10 +202,7 @@ impl EntityIndex {
 }
 
 fn key_hash(entity: &EntityType, id: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    entity.hash(&mut hasher);
-    id.hash(&mut hasher);
-    hasher.finish()
+    foldhash::fast::FixedState::default().hash_one((entity, id))
 }
 
 // ---- anomalies ----------------------------------------------------------------
@@ -335,9 +333,9 @@ pub(crate) struct AnomalyIndex {
     flagged: Vec<u32>,
     counts: AnomalyCounts,
     /// Body hash → position of the first capture with that body.
-    bodies: HashMap<u64, u32>,
+    bodies: HashMap<u32, u32>,
     /// Further first captures whose different bodies share a hash.
-    body_collisions: HashMap<u64, Vec<u32>>,
+    body_collisions: HashMap<u32, Vec<u32>>,
     /// Captures of each body delivered more than once, in arrival order.
     groups: Vec<Vec<u32>>,
     /// Capture position → its group, for every member of a group.
@@ -392,6 +390,11 @@ impl AnomalyIndex {
         self.groups[group as usize].push(capture_pos);
         self.group_of.insert(capture_pos, group);
         true
+    }
+
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.flags.reserve(more);
+        self.bodies.reserve(more);
     }
 
     /// Adds the next row's flags (rows are added in order).

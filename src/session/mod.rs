@@ -10,7 +10,7 @@ pub mod har;
 pub mod open;
 pub mod overview;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
@@ -158,6 +158,13 @@ impl Default for Session {
 impl Session {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes room for `more` captures of one row or so, so that adding them
+    /// never stops to grow a table at once.
+    pub fn reserve(&mut self, more: usize) {
+        self.first_row.reserve(more);
+        self.anomalies.reserve(more);
     }
 
     /// Unique to this session: a cleared session gets a new one.
@@ -358,7 +365,7 @@ impl Session {
     /// keeps no parsed values).
     pub fn envelope(&self, row: RowId) -> Option<Envelope> {
         let capture = self.capture(row.capture)?;
-        let element = capture.summary.row(row.row)?.element? as usize;
+        let element = capture.summary.row(row.row)?.element()? as usize;
         hs::parse_body(capture.content())
             .ok()?
             .into_iter()

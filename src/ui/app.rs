@@ -10,7 +10,7 @@ use crate::cli::ListenArgs;
 use crate::ingest::{Ingest, ListenerState};
 use crate::journal::{self, Journal};
 use crate::listener::ListenerConfig;
-use crate::loading::Loading;
+use crate::loading::{Drained, Loading};
 use crate::session::filter::{Filter, FilteredRows};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
@@ -418,6 +418,7 @@ impl App {
             self.ingest.reserve_ids_through(max);
         }
         let routes = self.ingest.config().routes.clone();
+        self.session.reserve(received.len());
         match Loading::start(received, routes, self.waker.clone()) {
             Ok(loading) => {
                 self.loading = Some(Load {
@@ -438,7 +439,7 @@ impl App {
         };
         let session = &mut self.session;
         let ingest = &self.ingest;
-        let more = load.loading.drain(DRAIN_BUDGET, |mut capture| {
+        let drained = load.loading.drain(DRAIN_BUDGET, |mut capture| {
             // Ids read from a file stay unless they would not come after
             // this session's: ids grow in arrival order.
             if capture.id == 0 || session.last_id().is_some_and(|last| capture.id <= last) {
@@ -446,13 +447,13 @@ impl App {
             }
             session.push(capture);
         });
-        if more {
-            ctx.request_repaint();
-            return;
+        match drained {
+            Drained::More => return ctx.request_repaint(),
+            // The next batch wakes the window.
+            Drained::Waiting => return,
+            Drained::Done => {}
         }
-        if load.loading.is_done()
-            && let Some(load) = self.loading.take()
-        {
+        if let Some(load) = self.loading.take() {
             self.notice = Some(info(if load.loading.is_cancelled() {
                 format!(
                     "Stopped: {} of {} capture(s) were added",

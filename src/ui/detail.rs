@@ -89,7 +89,7 @@ impl Shown {
         let capture = view.capture;
         let envelope = view
             .summary
-            .element
+            .element()
             .and_then(|i| envelope_at(capture, i as usize));
         let typed = match &envelope {
             None => Typed::NoEvent,

@@ -83,7 +83,8 @@ impl<'a> BodyCache<'a> {
         if !self.found {
             return false;
         }
-        let (true, Some(element)) = (capture.summary.rows().len() > 1, view.summary.element) else {
+        let (true, Some(element)) = (capture.summary.rows().len() > 1, view.summary.element())
+        else {
             return true;
         };
         let body = capture.content();
