@@ -728,7 +728,7 @@ impl eframe::App for App {
         eframe::set_value(storage, Settings::KEY, &self.settings);
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         // A clean close: stop listening, then remove this session's journal
         // once the last request thread has let go of it.
         self.ingest.shut_down();
