@@ -7,41 +7,18 @@
 
 use std::time::{Duration, Instant};
 
-use hookscope::capture::{Capture, Received, RequestHead, Routes, Status, received_now};
+use hookscope::capture::{Capture, Routes, Status};
 use hookscope::session::Session;
 use hookscope::session::filter::{EventClass, Filter, FilteredRows, KindSet};
 use hookscope::session::open::SAMPLES;
 use hookscope::waker::Waker;
 
+#[path = "support/samples.rs"]
+mod samples;
+
 const EVENTS: usize = 100_000;
 const TARGET_MS: f64 = 50.0;
 const ROUNDS: usize = 7;
-
-fn template(name: &str, body: &str, routes: &Routes) -> Capture {
-    let url = if name.starts_with("job") {
-        "/job"
-    } else {
-        "/candidate"
-    };
-    let head = RequestHead::new(
-        "POST",
-        url,
-        "127.0.0.1:50000",
-        [
-            ("Host", "127.0.0.1:8090"),
-            ("Content-Type", "application/json"),
-        ],
-    );
-    Received::loaded(
-        0,
-        received_now(),
-        head,
-        body.as_bytes().to_vec(),
-        None,
-        routes,
-    )
-    .summarise(routes)
-}
 
 /// Median and best of `ROUNDS` runs of `f`, each on fresh state from `setup`.
 fn time<S>(mut setup: impl FnMut() -> S, mut f: impl FnMut(&mut S)) -> (Duration, Duration) {
@@ -68,9 +45,8 @@ fn report(what: &str, shown: usize, (median, best): (Duration, Duration)) {
 
 fn main() {
     let routes = Routes::default();
-    let templates: Vec<Capture> = SAMPLES
-        .iter()
-        .map(|(n, b)| template(n, b, &routes))
+    let templates: Vec<Capture> = (0..SAMPLES.len())
+        .map(|i| samples::sample_received(i, 0, &routes).summarise(&routes))
         .collect();
     let mut session = Session::new();
     let mut body_bytes = 0usize;

@@ -10,41 +10,20 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use hookscope::capture::{Received, RequestHead, Routes, received_now};
-use hookscope::session::open::{self, SAMPLES};
+use hookscope::capture::{Received, Routes, received_now};
+use hookscope::session::open;
 use hookscope::session::{file, har};
 use hookscope::task::Progress;
+
+#[path = "support/samples.rs"]
+mod samples;
 
 const EVENTS: usize = 100_000;
 
 fn captures() -> Vec<Received> {
     let routes = Routes::default();
     (0..EVENTS)
-        .map(|i| {
-            let (name, body) = SAMPLES[i % SAMPLES.len()];
-            let url = if name.starts_with("job") {
-                "/job"
-            } else {
-                "/candidate"
-            };
-            let head = RequestHead::new(
-                "POST",
-                url,
-                "127.0.0.1:50000",
-                [
-                    ("Host", "127.0.0.1:8090"),
-                    ("Content-Type", "application/json"),
-                ],
-            );
-            Received::loaded(
-                i as u64 + 1,
-                received_now(),
-                head,
-                body.as_bytes().to_vec(),
-                None,
-                &routes,
-            )
-        })
+        .map(|i| samples::sample_received(i, i as u64 + 1, &routes))
         .collect()
 }
 

@@ -6,50 +6,14 @@
 use std::time::Instant;
 
 use egui_kittest::Harness;
-use hookscope::capture::{Capture, Received, RequestHead, Routes, received_now};
+use hookscope::capture::{Capture, Routes};
 use hookscope::listener::ListenerConfig;
 use hookscope::ui::App;
 
-const SAMPLES: [(&str, &str); 6] = [
-    ("/job", include_str!("../assets/samples/job_creation.json")),
-    ("/job", include_str!("../assets/samples/job_update.json")),
-    ("/job", include_str!("../assets/samples/job_delete.json")),
-    (
-        "/candidate",
-        include_str!("../assets/samples/candidate_creation.json"),
-    ),
-    (
-        "/candidate",
-        include_str!("../assets/samples/candidate_update.json"),
-    ),
-    (
-        "/candidate",
-        include_str!("../assets/samples/candidate_delete.json"),
-    ),
-];
-const FRAMES: usize = 60;
+#[path = "support/samples.rs"]
+mod samples;
 
-fn template(url: &str, body: &str) -> Capture {
-    let routes = Routes::default();
-    let head = RequestHead::new(
-        "POST",
-        url,
-        "127.0.0.1:50000",
-        [
-            ("Host", "127.0.0.1:8090"),
-            ("Content-Type", "application/json"),
-        ],
-    );
-    Received::loaded(
-        0,
-        received_now(),
-        head,
-        body.as_bytes().to_vec(),
-        None,
-        &routes,
-    )
-    .summarise(&routes)
-}
+const FRAMES: usize = 60;
 
 fn resident_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -61,7 +25,10 @@ fn resident_bytes() -> u64 {
 }
 
 fn main() {
-    let templates: Vec<Capture> = SAMPLES.iter().map(|(u, b)| template(u, b)).collect();
+    let routes = Routes::default();
+    let templates: Vec<Capture> = (0..6)
+        .map(|i| samples::sample_received(i, 0, &routes).summarise(&routes))
+        .collect();
     let mut frame_ms = Vec::new();
     for events in [100usize, 100_000] {
         let mut harness = Harness::builder()

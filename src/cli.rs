@@ -143,14 +143,9 @@ pub fn parse_level(text: &str) -> Result<Level, String> {
 /// "1000", "512KiB", "10MiB", "2MB", "1GiB" → bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a size such as 1048576, 512KiB or 10MiB"))?;
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+    let (number, unit) = number_and_unit(text)
+        .ok_or_else(|| format!("\"{text}\" is not a size such as 1048576, 512KiB or 10MiB"))?;
+    let multiplier: u64 = match unit.as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1_000,
         "kib" => 1 << 10,
@@ -172,14 +167,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// "10", "10s", "500ms", "2m" → a duration (plain numbers are seconds).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration such as 10, 10s, 500ms or 1m"))?;
-    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+    let (number, unit) = number_and_unit(text)
+        .ok_or_else(|| format!("\"{text}\" is not a duration such as 10, 10s, 500ms or 1m"))?;
+    let millis = match unit.as_str() {
         "" | "s" => number.checked_mul(1000),
         "ms" => Some(number),
         "m" | "min" => number.checked_mul(60_000),
@@ -192,6 +182,15 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         Some(millis) => Ok(std::time::Duration::from_millis(millis)),
         None => Err(format!("\"{text}\" is too long")),
     }
+}
+
+/// "512KiB" → (512, "kib").
+fn number_and_unit(text: &str) -> Option<(u64, String)> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    Some((digits.parse().ok()?, unit.trim().to_ascii_lowercase()))
 }
 
 /// A duration as `parse_duration` reads it: "10s", "500ms".
