@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod journal;
 pub mod listener;
 pub mod loading;
+pub mod outbound;
 pub mod paths;
 pub mod session;
 pub mod summarise;

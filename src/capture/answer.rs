@@ -23,6 +23,55 @@ pub enum Answer {
     Refused(Box<Refusal>),
     /// Read from a file that keeps only the status sent.
     Recorded(u16),
+    /// Not hookscope's own answer: one the user chose, or the forward
+    /// target's (proxy mode).
+    Replaced(Box<Replaced>),
+}
+
+/// An answer sent instead of hookscope's own, exactly as sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replaced {
+    pub status: u16,
+    /// Sent as they are, besides `Content-Length` (and `Connection`).
+    pub headers: Vec<(String, String)>,
+    #[serde(with = "base64_bytes")]
+    pub body: Box<[u8]>,
+    pub by: ReplacedBy,
+    /// What hookscope would have answered: its findings still hold.
+    pub verdict: Answer,
+}
+
+/// Who chose a replaced answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ReplacedBy {
+    /// The path's chosen answer (status, body, delay).
+    Chosen { delay_ms: u64 },
+    /// The path's "fail one request in N".
+    FailOneIn { n: u32 },
+    /// The forward target's answer, passed on.
+    Proxy,
+    /// The forward target gave no answer: 502 or 504, with why.
+    ProxyFailed { reason: String },
+}
+
+/// Bytes as one base64 string in JSON.
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Box<[u8]>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD
+            .decode(text)
+            .map(Vec::into_boxed_slice)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// The rarer answers, with what they need to be told again.
@@ -72,6 +121,7 @@ impl Answer {
             Answer::NotWebhook => 400,
             Answer::NotPost => 405,
             Answer::Recorded(status) => *status,
+            Answer::Replaced(replaced) => replaced.status,
             Answer::Refused(refusal) => match **refusal {
                 Refusal::NoEndpoint { .. } => 404,
                 Refusal::TooLarge { .. } | Refusal::DecodesTooLarge { .. } => 413,
@@ -93,6 +143,9 @@ impl Answer {
     /// on every row; `None` when it was (or the request is only refused for
     /// its method or path, which [`Answer::request_finding`] says).
     pub fn body_finding(&self) -> Option<Finding> {
+        if let Answer::Replaced(replaced) = self {
+            return replaced.verdict.body_finding();
+        }
         let Answer::Refused(refusal) = self else {
             return None;
         };
@@ -106,6 +159,7 @@ impl Answer {
     /// A finding every row carries whatever its content: the journal.
     pub fn capture_finding(&self) -> Option<Finding> {
         match self {
+            Answer::Replaced(replaced) => replaced.verdict.capture_finding(),
             Answer::Refused(refusal) => match &**refusal {
                 Refusal::NotJournalled { reason } => Some(Finding::error(
                     "",
@@ -123,6 +177,7 @@ impl Answer {
     pub fn body(&self, method: &str, path: &str, content: &[u8]) -> String {
         match self {
             Answer::Received { events } => json!({ "received": events }).to_string(),
+            Answer::Replaced(replaced) => String::from_utf8_lossy(&replaced.body).into_owned(),
             // A file kept only the status: a success was the count of events.
             Answer::Recorded(200..=299) if hs::shape::check(content).is_ok() => {
                 let events = hs::shape::check(content).unwrap_or_default();
@@ -170,7 +225,10 @@ impl Answer {
     /// recorded status.
     pub fn message(&self, method: Option<&str>, path: &str) -> Option<String> {
         Some(match self {
-            Answer::Received { .. } | Answer::Recorded(_) | Answer::NotWebhook => return None,
+            Answer::Received { .. }
+            | Answer::Recorded(_)
+            | Answer::NotWebhook
+            | Answer::Replaced(_) => return None,
             Answer::NotPost => format!(
                 "{} request: the ATS sends webhooks as POST",
                 method.unwrap_or("this")

@@ -4,6 +4,7 @@
 mod chunked;
 pub mod diff;
 pub mod entities;
+pub mod exchanges;
 pub mod file;
 pub mod filter;
 pub mod har;
@@ -138,6 +139,8 @@ pub struct Session {
     /// Anomaly flags per row and duplicate bodies.
     anomalies: AnomalyIndex,
     counts: StatusCounts,
+    /// What hookscope sent itself, and the answers.
+    pub exchanges: exchanges::Exchanges,
 }
 
 impl Default for Session {
@@ -151,6 +154,7 @@ impl Default for Session {
             entities: EntityIndex::default(),
             anomalies: AnomalyIndex::default(),
             counts: StatusCounts::default(),
+            exchanges: exchanges::Exchanges::default(),
         }
     }
 }
