@@ -128,8 +128,8 @@ fn measure(name: &str, n: usize, make: impl Fn(usize) -> Capture) {
 fn open_file(path: &std::path::Path, size: u64, expected: usize, routes: &Routes) {
     let before = rss();
     let started = Instant::now();
-    let (_, received) = match open::read_file(path, routes, &Progress::default()) {
-        Ok(read) => read,
+    let received = match open::read_file(path, routes, &Progress::default()) {
+        Ok(read) => read.captures,
         Err(e) => {
             println!("open: cannot read {}: {e}", path.display());
             return;
@@ -138,13 +138,17 @@ fn open_file(path: &std::path::Path, size: u64, expected: usize, routes: &Routes
     let read = started.elapsed();
     let mut session = Session::new();
     let mut loading =
-        Loading::start(received, routes.clone(), Waker::new()).expect("loading starts");
+        Loading::start(received.into(), routes.clone(), Waker::new()).expect("loading starts");
     // As the window: a frame's budget at a time.
     let mut frames = 0;
     let mut longest = Duration::ZERO;
     loop {
         let frame = Instant::now();
-        let drained = loading.drain(Duration::from_millis(8), |c| session.push(c));
+        let drained = loading.drain(Duration::from_millis(8), |c| {
+            let id = c.id;
+            session.push(c);
+            id
+        });
         longest = longest.max(frame.elapsed());
         frames += 1;
         match drained {
@@ -177,6 +181,7 @@ fn write_session(path: &std::path::Path, session: &Session) {
     let _ = file::write(
         &mut out,
         session.captures().map(|c| c.received()),
+        session.exchanges.all(),
         chrono::Local::now().fixed_offset(),
     );
     let _ = out.flush();

@@ -47,8 +47,9 @@ fn mb_per_s(bytes: u64, started: Instant) -> f64 {
 fn import_child(path: &Path) {
     let before = peak_resident_bytes();
     let started = Instant::now();
-    let (_, captures) = open::read_file(path, &Routes::default(), &Progress::default())
-        .unwrap_or_else(|e| panic!("import failed: {e}"));
+    let captures = open::read_file(path, &Routes::default(), &Progress::default())
+        .unwrap_or_else(|e| panic!("import failed: {e}"))
+        .captures;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let speed = mb_per_s(size, started);
     let peak = peak_resident_bytes();
@@ -76,7 +77,7 @@ fn main() {
 
     let started = Instant::now();
     let mut out = BufWriter::new(File::create(&session).expect("create"));
-    file::write(&mut out, &captures, received_now()).expect("export");
+    file::write(&mut out, &captures, &[], received_now()).expect("export");
     out.flush().expect("flush");
     let size = std::fs::metadata(&session).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -87,7 +88,7 @@ fn main() {
 
     let started = Instant::now();
     let mut out = BufWriter::new(File::create(&har_path).expect("create"));
-    har::write(&mut out, &captures, "http://127.0.0.1:8090").expect("HAR export");
+    har::write(&mut out, &captures, &[], "http://127.0.0.1:8090").expect("HAR export");
     out.flush().expect("flush");
     let har_size = std::fs::metadata(&har_path).map(|m| m.len()).unwrap_or(0);
     println!(

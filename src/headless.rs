@@ -127,6 +127,7 @@ pub fn listen(
     let written = file::write(
         &mut writer,
         captures.iter().map(|c| c.received()),
+        &[],
         chrono::Local::now().fixed_offset(),
     )
     .and_then(|()| writer.flush());

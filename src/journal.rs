@@ -607,9 +607,14 @@ pub fn recover_newest(data_dir: &Path, out: &Path) -> Result<usize, String> {
     let captures = newest.read(&Routes::default()).map_err(|e| e.to_string())?;
     let write_error = |e: io::Error| format!("cannot write {}: {e}", out.display());
     let mut writer = BufWriter::new(File::create(out).map_err(write_error)?);
-    file::write(&mut writer, &captures, chrono::Local::now().fixed_offset())
-        .and_then(|()| writer.flush())
-        .map_err(write_error)?;
+    file::write(
+        &mut writer,
+        &captures,
+        &[],
+        chrono::Local::now().fixed_offset(),
+    )
+    .and_then(|()| writer.flush())
+    .map_err(write_error)?;
     Ok(captures.len())
 }
 

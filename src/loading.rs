@@ -1,6 +1,8 @@
 //! Captures read from files on their way into the session: summarised on
 //! all cores and handed over in order, a batch at a time, so that whoever
-//! inserts them can do so a little each frame while the rest is made.
+//! inserts them can do so a little each frame while the rest is made. The
+//! exchanges read with them follow once they are in, naming the captures by
+//! the ids these were given.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,8 +10,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, bounded};
+use foldhash::HashMap;
 
 use crate::capture::{Capture, Received, Routes};
+use crate::outbound::{Exchange, Origin};
+use crate::session::file::capture_of;
 use crate::summarise::{Priority, Summariser};
 use crate::waker::Waker;
 
@@ -31,6 +36,54 @@ pub enum Drained {
     Done,
 }
 
+/// What files gave, in order: their captures, and their exchanges with the
+/// capture each names held as a position among these captures, since ids
+/// from two files may be the same and either may be numbered anew.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub received: Vec<Received>,
+    exchanges: Vec<(Exchange, Option<usize>)>,
+}
+
+impl Loaded {
+    /// Adds one file's captures and exchanges after those already there.
+    pub fn add(&mut self, captures: Vec<Received>, exchanges: Vec<Exchange>) {
+        let offset = self.received.len();
+        let positions: HashMap<u64, usize> = captures
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, offset + i))
+            .collect();
+        self.exchanges.extend(exchanges.into_iter().map(|exchange| {
+            let position = capture_of(&exchange.origin).and_then(|id| positions.get(&id).copied());
+            (exchange, position)
+        }));
+        self.received.extend(captures);
+    }
+
+    /// Captures to load.
+    pub fn len(&self) -> usize {
+        self.received.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.received.is_empty()
+    }
+
+    pub fn exchange_count(&self) -> usize {
+        self.exchanges.len()
+    }
+}
+
+impl From<Vec<Received>> for Loaded {
+    fn from(received: Vec<Received>) -> Self {
+        Self {
+            received,
+            exchanges: Vec::new(),
+        }
+    }
+}
+
 pub struct Loading {
     total: usize,
     inserted: usize,
@@ -39,12 +92,25 @@ pub struct Loading {
     pending: std::vec::IntoIter<Capture>,
     cancelled: Arc<AtomicBool>,
     feeder: Option<JoinHandle<()>>,
+    exchanges: Vec<(Exchange, Option<usize>)>,
+    /// Position → the id its capture was inserted with, for the positions
+    /// exchanges name (`None` until inserted).
+    ids: HashMap<usize, Option<u64>>,
 }
 
 impl Loading {
     /// Starts summarising `received` in order; `waker` is woken as batches
     /// are ready.
-    pub fn start(received: Vec<Received>, routes: Routes, waker: Waker) -> std::io::Result<Self> {
+    pub fn start(loaded: Loaded, routes: Routes, waker: Waker) -> std::io::Result<Self> {
+        let Loaded {
+            received,
+            exchanges,
+        } = loaded;
+        let ids = exchanges
+            .iter()
+            .filter_map(|&(_, p)| p)
+            .map(|p| (p, None))
+            .collect();
         let total = received.len();
         let (output, batches) = bounded(AHEAD);
         let cancelled = Arc::new(AtomicBool::new(false));
@@ -74,15 +140,21 @@ impl Loading {
             pending: Vec::new().into_iter(),
             cancelled,
             feeder: Some(feeder),
+            exchanges,
+            ids,
         })
     }
 
-    /// Hands over what is ready, in order, until `budget` is spent.
-    pub fn drain(&mut self, budget: Duration, mut insert: impl FnMut(Capture)) -> Drained {
+    /// Hands over what is ready, in order, until `budget` is spent. `insert`
+    /// returns the id the capture was inserted with.
+    pub fn drain(&mut self, budget: Duration, mut insert: impl FnMut(Capture) -> u64) -> Drained {
         let start = Instant::now();
         loop {
             for capture in self.pending.by_ref() {
-                insert(capture);
+                let id = insert(capture);
+                if let Some(slot) = self.ids.get_mut(&self.inserted) {
+                    *slot = Some(id);
+                }
                 self.inserted += 1;
                 // Reading the clock costs as much as a small insert.
                 if self.inserted.is_multiple_of(CLOCK_EVERY) && start.elapsed() >= budget {
@@ -135,5 +207,25 @@ impl Loading {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// The exchanges read with the captures, once these are in: each names
+    /// its capture by the id it was inserted with, or 0 when that capture
+    /// was not in its file or not inserted (loading was cancelled).
+    pub fn take_exchanges(&mut self) -> Vec<Exchange> {
+        let ids = std::mem::take(&mut self.ids);
+        std::mem::take(&mut self.exchanges)
+            .into_iter()
+            .map(|(mut exchange, position)| {
+                let id = position.and_then(|p| ids.get(&p).copied().flatten());
+                match &mut exchange.origin {
+                    Origin::Replay { capture } | Origin::Forward { capture, .. } => {
+                        *capture = id.unwrap_or(0);
+                    }
+                    Origin::Send | Origin::Scenario { .. } => {}
+                }
+                exchange
+            })
+            .collect()
     }
 }

@@ -67,8 +67,9 @@ fn the_listener_answers_again_once_descriptors_are_free() {
     let status = child.wait().expect("hookscope ends");
     assert!(status.success(), "{status:?}");
     let session = std::fs::read(&out).expect("the session file");
-    let captures =
-        hookscope::session::file::read(&session, &Default::default()).expect("a session");
+    let captures = hookscope::session::file::read(&session, &Default::default())
+        .expect("a session")
+        .captures;
     assert_eq!(captures.len(), 1);
     assert_eq!(&captures[0].body[..], common::JOB_CREATION.as_bytes());
 }

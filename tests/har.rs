@@ -217,7 +217,9 @@ fn assert_same(expected: &Capture, actual: &Received) {
 fn captures_round_trip_through_har_exactly() {
     let captures = edge_captures();
     let bytes = to_har(&captures, ORIGIN);
-    let read = har::read(&bytes, &Routes::default(), "session.har").unwrap();
+    let read = har::read(&bytes, &Routes::default(), "session.har")
+        .unwrap()
+        .captures;
     assert_eq!(read.len(), captures.len());
     for (expected, actual) in captures.iter().zip(&read) {
         assert_same(expected, actual);
@@ -495,7 +497,9 @@ fn browser_entries_are_read_tolerantly() {
         ]
     }});
     let bytes = serde_json::to_vec(&har).unwrap();
-    let read = har::read(&bytes, &Routes::default(), "chrome.har").unwrap();
+    let read = har::read(&bytes, &Routes::default(), "chrome.har")
+        .unwrap()
+        .captures;
     assert_eq!(read.len(), 4);
 
     let form = &read[0];
@@ -671,13 +675,17 @@ fn export_command_writes_the_session_as_har() {
         "{stdout}"
     );
     let bytes = std::fs::read(&out).unwrap();
-    let read = har::read(&bytes, &Routes::default(), "session.har").unwrap();
+    let read = har::read(&bytes, &Routes::default(), "session.har")
+        .unwrap()
+        .captures;
     assert_eq!(read.len(), captures.len());
     for (expected, actual) in captures.iter().zip(&read) {
         assert_same(expected, actual);
     }
     // The command writes what `har::write` writes of the session.
-    let from_session = file::read(&std::fs::read(&session).unwrap(), &Routes::default()).unwrap();
+    let from_session = file::read(&std::fs::read(&session).unwrap(), &Routes::default())
+        .unwrap()
+        .captures;
     assert!(bytes == to_har(&from_session, ORIGIN));
 }
 

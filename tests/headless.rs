@@ -30,6 +30,7 @@ fn read_session(path: &Path) -> Vec<Received> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     file::read(&bytes, &Routes::default())
         .unwrap_or_else(|e| panic!("{} is not a session: {e}", path.display()))
+        .captures
 }
 
 /// The per-event lines: after the three "listening" lines, before "wrote".

@@ -481,7 +481,9 @@ fn every_acknowledged_webhook_survives_sigkill_and_is_recovered_once() {
     assert!(journal_path.exists(), "recover leaves the journal in place");
 
     let bytes = std::fs::read(&recovered).expect("the recovered file");
-    let captures = file::read(&bytes, &Routes::default()).expect("a session file");
+    let captures = file::read(&bytes, &Routes::default())
+        .expect("a session file")
+        .captures;
     let bodies: HashSet<&[u8]> = captures.iter().map(|c| &c.body[..]).collect();
     assert_eq!(bodies.len(), captures.len(), "no body recovered twice");
     let ids: HashSet<u64> = captures.iter().map(|c| c.id).collect();
@@ -552,6 +554,7 @@ fn a_clean_listen_leaves_no_journal() {
     assert_eq!(
         file::read(&bytes, &Routes::default())
             .expect("a session")
+            .captures
             .len(),
         2
     );
@@ -616,7 +619,9 @@ fn recover_writes_the_newest_unfinished_session() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("recovered 3 capture(s)"), "{stdout:?}");
     let bytes = std::fs::read(&out).expect("the session file");
-    let read = file::read(&bytes, &Routes::default()).expect("a session");
+    let read = file::read(&bytes, &Routes::default())
+        .expect("a session")
+        .captures;
     assert_same(&read, &captures[1..]);
     assert_eq!(jsonl_files(&data).len(), 2, "both journals are kept");
 }

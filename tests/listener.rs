@@ -1109,7 +1109,9 @@ fn a_session_file_round_trips_captures_exactly() {
     );
 
     let routes = Routes::default();
-    let read = file::read(&bytes, &routes).expect("read the session back");
+    let read = file::read(&bytes, &routes)
+        .expect("read the session back")
+        .captures;
     assert_eq!(read.len(), captures.len());
     for (before, after) in captures.iter().zip(&read) {
         let what = format!(
@@ -1165,13 +1167,13 @@ fn session_files_that_cannot_be_read_say_why() {
         Err(FileError::WrongFormat(_))
     ));
 
-    let newer = text.replacen(r#""version":1"#, r#""version":2"#, 1);
+    let newer = text.replacen(r#""version":2"#, r#""version":3"#, 1);
     assert!(
         matches!(
             file::read(newer.as_bytes(), &routes),
-            Err(FileError::NewerVersion(2))
+            Err(FileError::NewerVersion(3))
         ),
-        "version 2"
+        "version 3"
     );
 
     let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();

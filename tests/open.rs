@@ -60,7 +60,11 @@ fn a_session_file_is_read_a_line_at_a_time_and_round_trips() {
     let path = write_temp(&dir, "session.json", &bytes);
     let progress = Progress::default();
 
-    let (format, read) = open::read_file(&path, &Routes::default(), &progress).expect("open");
+    let open::Opened {
+        format,
+        captures: read,
+        ..
+    } = open::read_file(&path, &Routes::default(), &progress).expect("open");
     assert_eq!(format, Format::Session);
     assert_same(&read, &captures);
     assert_eq!(progress.fraction(), Some(1.0));
@@ -79,8 +83,11 @@ fn a_session_laid_out_differently_still_opens() {
     let pretty = serde_json::to_vec_pretty(&value).expect("pretty");
     let path = write_temp(&dir, "pretty.json", &pretty);
 
-    let (format, read) =
-        open::read_file(&path, &Routes::default(), &Progress::default()).expect("open");
+    let open::Opened {
+        format,
+        captures: read,
+        ..
+    } = open::read_file(&path, &Routes::default(), &Progress::default()).expect("open");
     assert_eq!(format, Format::Session);
     assert_same(&read, &captures);
 }
@@ -92,8 +99,11 @@ fn a_har_file_opens_as_har() {
     let out = common::har_bytes(&captures, "http://127.0.0.1:8090");
     let path = write_temp(&dir, "session.har", &out);
 
-    let (format, read) =
-        open::read_file(&path, &Routes::default(), &Progress::default()).expect("open");
+    let open::Opened {
+        format,
+        captures: read,
+        ..
+    } = open::read_file(&path, &Routes::default(), &Progress::default()).expect("open");
     assert_eq!(format, Format::Har);
     assert_same(&read, &captures);
 }
@@ -104,8 +114,11 @@ fn every_spec_sample_opens_as_a_payload_marked_with_its_file() {
     for sample in SAMPLES {
         let name = sample.name;
         let path = write_temp(&dir, name, sample.body.as_bytes());
-        let (format, read) =
-            open::read_file(&path, &Routes::default(), &Progress::default()).expect("open");
+        let open::Opened {
+            format,
+            captures: read,
+            ..
+        } = open::read_file(&path, &Routes::default(), &Progress::default()).expect("open");
         assert_eq!(format, Format::Payload, "{name}");
         assert_eq!(read.len(), 1);
         let capture = &read[0];
@@ -133,7 +146,7 @@ fn files_that_are_none_of_these_are_refused_with_a_reason() {
         ),
         (
             "newer.json",
-            br#"{"format":"hookscope-session","version":2,"exported_at":"x","captures":[
+            br#"{"format":"hookscope-session","version":3,"exported_at":"x","captures":[
 ]}"#
             .to_vec(),
             "newer",

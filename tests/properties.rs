@@ -1,6 +1,6 @@
 //! Properties over arbitrary input: the readers never panic, whatever the
 //! bytes; the cheap envelope check agrees with the full parse; files and
-//! journals give back exactly the captures written to them.
+//! journals give back exactly the captures (and exchanges) written to them.
 
 mod common;
 
@@ -13,6 +13,9 @@ use proptest::prelude::*;
 use hookscope::capture::{Received, RequestHead, Routes};
 use hookscope::hs::{self, Level};
 use hookscope::journal;
+use hookscope::outbound::{
+    Exchange, Failure, ForwardMode, Origin, OutRequest, OutResponse, Outcome,
+};
 use hookscope::session::{file, har, open};
 use hookscope::task::Progress;
 
@@ -186,12 +189,91 @@ fn same(a: &Received, b: &Received) -> Result<(), TestCaseError> {
 }
 
 fn session_bytes(captures: &[Received]) -> Vec<u8> {
-    let mut out = Vec::new();
+    session_with(captures, &[])
+}
+
+fn session_with(captures: &[Received], exchanges: &[Exchange]) -> Vec<u8> {
     let at = FixedOffset::east_opt(0)
         .and_then(|utc| utc.timestamp_opt(0, 0).single())
         .expect("the epoch");
-    file::write(&mut out, captures, at).expect("write");
-    out
+    common::session_with(captures, exchanges, at)
+}
+
+/// Any headers: duplicates, any text.
+fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    let name = prop_oneof![
+        Just("Content-Type".to_owned()),
+        Just("X-Dup".to_owned()),
+        any::<String>()
+    ];
+    prop::collection::vec((name, any::<String>()), 0..5)
+}
+
+fn bytes() -> impl Strategy<Value = Box<[u8]>> {
+    prop_oneof![
+        any::<String>().prop_map(|s| s.into_bytes().into_boxed_slice()),
+        prop::collection::vec(any::<u8>(), 0..64).prop_map(Vec::into_boxed_slice),
+    ]
+}
+
+/// Any exchange: any origin (naming capture 1, which the tests write), any
+/// request and answer bytes, or any failure; times to the microsecond.
+fn exchange() -> impl Strategy<Value = Exchange> {
+    let origin = prop_oneof![
+        Just(Origin::Send),
+        (any::<String>(), any::<String>()).prop_map(|(name, step)| Origin::Scenario { name, step }),
+        Just(Origin::Replay { capture: 1 }),
+        Just(Origin::Forward {
+            capture: 1,
+            mode: ForwardMode::Copy
+        }),
+        Just(Origin::Forward {
+            capture: 1,
+            mode: ForwardMode::Proxy
+        }),
+    ];
+    let response =
+        (100u16..1000, headers(), bytes()).prop_map(|(status, headers, body)| OutResponse {
+            status,
+            headers,
+            body,
+        });
+    let failure = prop_oneof![
+        any::<String>().prop_map(Failure::Unreachable),
+        any::<u64>().prop_map(Failure::TimedOut),
+        any::<String>().prop_map(Failure::Other),
+    ];
+    let result = prop_oneof![response.prop_map(Ok), failure.prop_map(Err)];
+    (
+        1u64..1_000_000,
+        time(),
+        origin,
+        (
+            "[A-Z]{1,8}",
+            "https?://[a-z0-9.:]{1,20}/[ -~]{0,30}",
+            headers(),
+            bytes(),
+        ),
+        0u64..10_000_000_000,
+        result,
+    )
+        .prop_map(
+            |(id, started_at, origin, (method, url, headers, body), micros, result)| Exchange {
+                id,
+                started_at,
+                origin,
+                request: OutRequest {
+                    method,
+                    url,
+                    headers,
+                    body,
+                },
+                outcome: Outcome {
+                    elapsed: std::time::Duration::from_micros(micros),
+                    result,
+                },
+            },
+        )
 }
 
 fn mutate(mut bytes: Vec<u8>, edits: &[(prop::sample::Index, u8, u8)]) -> Vec<u8> {
@@ -266,7 +348,7 @@ proptest! {
     ) {
         let session = session_bytes(&captures);
         let mut har_bytes = Vec::new();
-        har::write(&mut har_bytes, &captures, "http://127.0.0.1:8090").expect("HAR");
+        har::write(&mut har_bytes, &captures, &[], "http://127.0.0.1:8090").expect("HAR");
         let mut journal_bytes = b"{\"format\":\"hookscope-journal\",\"version\":2,\"started_at\":null}\n".to_vec();
         for capture in &captures {
             journal::encode(capture, &mut journal_bytes).expect("record");
@@ -280,19 +362,43 @@ proptest! {
     fn a_session_file_gives_back_what_was_written(captures in prop::collection::vec(received(text_values()), 0..6)) {
         let bytes = session_bytes(&captures);
         let routes = Routes::default();
-        let read = file::read(&bytes, &routes).expect("the whole file");
+        let read = file::read(&bytes, &routes).expect("the whole file").captures;
         prop_assert_eq!(read.len(), captures.len());
         for (a, b) in captures.iter().zip(&read) {
             same(a, b)?;
         }
         let lines = file::read_lines(Cursor::new(&bytes), &routes, &Progress::default())
-            .expect("a line at a time");
+            .expect("a line at a time")
+            .captures;
         prop_assert_eq!(lines.len(), captures.len());
         for (a, b) in captures.iter().zip(&lines) {
             same(a, b)?;
         }
         // And writing what was read gives the same bytes.
         prop_assert_eq!(session_bytes(&read), bytes);
+    }
+
+    #[test]
+    fn a_session_file_gives_back_any_exchanges(
+        mut captures in prop::collection::vec(received(byte_values()), 1..3),
+        exchanges in prop::collection::vec(exchange(), 0..6),
+    ) {
+        // The exchanges' origins name capture 1: write it.
+        captures[0].id = 1;
+        let bytes = session_with(&captures, &exchanges);
+        let routes = Routes::default();
+        let read = file::read(&bytes, &routes).expect("the whole file");
+        prop_assert_eq!(&read.exchanges, &exchanges);
+        let lines = file::read_lines(Cursor::new(&bytes), &routes, &Progress::default())
+            .expect("a line at a time");
+        prop_assert_eq!(&lines.exchanges, &exchanges);
+        prop_assert_eq!(session_with(&read.captures, &read.exchanges), bytes);
+        // A HAR file gives them back too, after the captures.
+        let har_bytes = common::har_with(&captures, &exchanges, "http://127.0.0.1:8090");
+        let har = har::read(&har_bytes, &routes, "x.har").expect("HAR");
+        prop_assert_eq!(har.captures.len(), captures.len());
+        prop_assert_eq!(&har.exchanges, &exchanges);
+        read_everywhere(&har_bytes);
     }
 
     #[test]
@@ -312,8 +418,8 @@ proptest! {
     #[test]
     fn a_har_file_gives_back_what_was_written(captures in prop::collection::vec(received(text_values()), 1..6)) {
         let mut bytes = Vec::new();
-        har::write(&mut bytes, &captures, "http://127.0.0.1:8090").expect("HAR");
-        let read = har::read(&bytes, &Routes::default(), "x.har").expect("read");
+        har::write(&mut bytes, &captures, &[], "http://127.0.0.1:8090").expect("HAR");
+        let read = har::read(&bytes, &Routes::default(), "x.har").expect("read").captures;
         prop_assert_eq!(read.len(), captures.len());
         for (a, b) in captures.iter().zip(&read) {
             same(a, b)?;

@@ -391,7 +391,9 @@ fn export_writes_all_captures_or_only_those_the_filter_shows() {
     harness.get_by_label_contains("Export session…").click();
     settle(&mut harness);
     let bytes = std::fs::read(&all).expect("the export was written");
-    let read = hookscope::session::file::read(&bytes, &Routes::default()).expect("a session");
+    let read = hookscope::session::file::read(&bytes, &Routes::default())
+        .expect("a session")
+        .captures;
     assert_eq!(read.len(), 2);
     harness.get_by_label_contains("Exported 2 capture(s)");
 
@@ -410,7 +412,9 @@ fn export_writes_all_captures_or_only_those_the_filter_shows() {
     harness.get_by_label("Export shown events…").click();
     settle(&mut harness);
     let bytes = std::fs::read(&shown).expect("the export was written");
-    let read = hookscope::session::file::read(&bytes, &Routes::default()).expect("a session");
+    let read = hookscope::session::file::read(&bytes, &Routes::default())
+        .expect("a session")
+        .captures;
     assert_eq!(read.len(), 1);
     assert_eq!(&read[0].body[..], CANDIDATE_CREATION.as_bytes());
 }

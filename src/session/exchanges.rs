@@ -38,6 +38,21 @@ impl Exchanges {
         self.forwards.get(&capture).and_then(|&i| self.all.get(i))
     }
 
+    /// Adds exchanges read from files, in order. Ids that would not come
+    /// after this session's are given anew, so that ids stay unique and in
+    /// order. Returns the id the next exchange should take: whoever numbers
+    /// new exchanges must not give out less.
+    pub fn add_loaded(&mut self, loaded: impl IntoIterator<Item = Exchange>) -> u64 {
+        for mut exchange in loaded {
+            let next = self.next_id();
+            if exchange.id < next {
+                exchange.id = next;
+            }
+            self.push(exchange);
+        }
+        self.next_id()
+    }
+
     /// The id the next exchange should take.
     pub fn next_id(&self) -> u64 {
         self.all.last().map_or(1, |e| e.id + 1)

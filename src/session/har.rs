@@ -11,8 +11,15 @@
 //! - postData `_bodyBase64`: the exact bytes of a body that is not UTF-8
 //!   (`text` is then empty).
 //!
-//! Import takes each entry's request as a capture and tolerates what browsers
-//! write (`postData.params`, no `postData`, unknown fields, `Z` times).
+//! After the captures, each request hookscope sent (an exchange) is an entry
+//! of its own: the request as sent and the target's answer, or status 0 with
+//! the reason in response `_error` when none came. Its entry `_hookscope`
+//! holds `exchange` (the id), `origin` and, for a failure, `failure`.
+//!
+//! Import takes each entry's request as a capture, except hookscope's
+//! exchange entries, which are read back as exchanges, and tolerates what
+//! browsers write (`postData.params`, no `postData`, unknown fields, `Z`
+//! times).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -29,7 +36,8 @@ use crate::capture::answer::reason_phrase;
 use crate::capture::{Answer, Received, Refusal, RequestHead, Routes};
 use crate::hs::EntityType;
 use crate::hs::envelope::json_kind;
-use crate::session::file;
+use crate::outbound::{Exchange, Failure, Origin, OutRequest, OutResponse, Outcome};
+use crate::session::file::{self, SessionFile};
 
 /// Where requests without a `Host` header are said to have gone when a
 /// session file is exported from the command line: the default listener.
@@ -53,13 +61,16 @@ pub enum HarError {
 // ---------------------------------------------------------------------------
 // Export
 
-/// HAR 1.2 of these captures, streamed to `out` one entry per line.
+/// HAR 1.2 of these captures, then of these exchanges, streamed to `out`
+/// one entry per line. As in a session file, an exchange made from a capture
+/// that is not written is left out.
 ///
 /// `origin` (such as `"http://127.0.0.1:8090"`) makes request URLs absolute
 /// when a capture has no usable `Host` header.
 pub fn write<'a>(
     out: &mut impl Write,
     captures: impl IntoIterator<Item = &'a Received>,
+    exchanges: &[Exchange],
     origin: &str,
 ) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(64 * 1024, out);
@@ -69,9 +80,18 @@ pub fn write<'a>(
         env!("CARGO_PKG_VERSION")
     )?;
     let origin = origin.trim_end_matches('/');
-    for (i, capture) in captures.into_iter().enumerate() {
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+    let mut written = file::Written::new(exchanges);
+    let mut first = true;
+    for capture in captures {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
         serde_json::to_writer(&mut out, &EntryOut::of(capture, origin))?;
+        written.note(capture.id);
+    }
+    for exchange in exchanges.iter().filter(|e| written.keeps(e)) {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut out, &ExchangeEntryOut::of(exchange))?;
     }
     out.write_all(b"\n]}}\n")?;
     out.flush()
@@ -83,9 +103,9 @@ struct EntryOut<'a> {
     started_date_time: String,
     time: u32,
     request: RequestOut<'a>,
-    response: ResponseOut,
+    response: ResponseOut<'a>,
     cache: Empty,
-    timings: Timings,
+    timings: Timings<u32>,
     #[serde(rename = "_id")]
     id: u64,
     #[serde(rename = "_remoteAddr")]
@@ -122,13 +142,13 @@ struct PostDataOut<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResponseOut {
+struct ResponseOut<'a> {
     status: u16,
     status_text: &'static str,
     http_version: &'static str,
     cookies: &'static [Empty],
-    headers: ResponseHeaders,
-    content: ContentOut,
+    headers: ResponseHeaders<'a>,
+    content: ContentOut<'a>,
     #[serde(rename = "redirectURL")]
     redirect_url: &'static str,
     headers_size: i64,
@@ -137,10 +157,12 @@ struct ResponseOut {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ContentOut {
+struct ContentOut<'a> {
     size: i64,
-    mime_type: &'static str,
+    mime_type: &'a str,
     text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -149,11 +171,13 @@ struct NameValue<V> {
     value: V,
 }
 
+/// Whole milliseconds for a capture (no time is known), fractions for an
+/// exchange.
 #[derive(Serialize)]
-struct Timings {
-    send: u32,
-    wait: u32,
-    receive: u32,
+struct Timings<T> {
+    send: T,
+    wait: T,
+    receive: T,
 }
 
 /// Serialises as `{}`.
@@ -199,8 +223,26 @@ impl<'a> EntryOut<'a> {
                 },
             }
         });
-        let response_body = capture.response_body();
-        let response_size = response_body.len();
+        // A replaced answer is written as sent, hookscope's own as derived.
+        let replaced = match &capture.answer {
+            Answer::Replaced(replaced) => Some(&**replaced),
+            _ => None,
+        };
+        let (response_body, encoding, response_size, mime_type) = match replaced {
+            Some(replaced) => {
+                let (text, encoding) = match std::str::from_utf8(&replaced.body) {
+                    Ok(text) => (text.to_owned(), None),
+                    Err(_) => (BASE64.encode(&replaced.body), Some("base64")),
+                };
+                let mime_type = header(&replaced.headers, "content-type").unwrap_or_default();
+                (text, encoding, replaced.body.len(), mime_type)
+            }
+            None => {
+                let body = capture.response_body();
+                let size = body.len();
+                (body, None, size, "application/json")
+            }
+        };
         let status = capture.status();
         EntryOut {
             started_date_time: capture.received_at_text(),
@@ -223,12 +265,14 @@ impl<'a> EntryOut<'a> {
                 http_version: HTTP_VERSION,
                 cookies: &[],
                 headers: ResponseHeaders {
+                    replaced: replaced.map(|r| &r.headers[..]),
                     content_length: response_size,
                 },
                 content: ContentOut {
                     size: response_size as i64,
-                    mime_type: "application/json",
+                    mime_type,
                     text: response_body,
+                    encoding,
                 },
                 redirect_url: "",
                 headers_size: -1,
@@ -246,14 +290,220 @@ impl<'a> EntryOut<'a> {
     }
 }
 
-/// `Content-Type` and `Content-Length`, as the listener answers.
-struct ResponseHeaders {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExchangeEntryOut<'a> {
+    started_date_time: String,
+    time: f64,
+    request: SentRequestOut<'a>,
+    response: SentResponseOut<'a>,
+    cache: Empty,
+    timings: Timings<f64>,
+    #[serde(rename = "_hookscope")]
+    hookscope: ExchangeMark<'a>,
+}
+
+/// What tells an exchange's entry from a capture's.
+#[derive(Serialize)]
+struct ExchangeMark<'a> {
+    exchange: u64,
+    origin: &'a Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<&'a Failure>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SentRequestOut<'a> {
+    method: &'a str,
+    url: String,
+    http_version: &'static str,
+    cookies: &'static [Empty],
+    headers: Vec<NameValue<&'a str>>,
+    query_string: Vec<NameValue<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    post_data: Option<PostDataOut<'a>>,
+    headers_size: i64,
+    body_size: i64,
+    #[serde(rename = "_url", skip_serializing_if = "Option::is_none")]
+    exact_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SentResponseOut<'a> {
+    status: u16,
+    status_text: &'static str,
+    http_version: &'static str,
+    cookies: &'static [Empty],
+    headers: Vec<NameValue<&'a str>>,
+    content: SentContentOut<'a>,
+    #[serde(rename = "redirectURL")]
+    redirect_url: &'a str,
+    headers_size: i64,
+    body_size: i64,
+    /// Why there is no answer, as Chrome writes it.
+    #[serde(rename = "_error", skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SentContentOut<'a> {
+    size: i64,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<std::borrow::Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
+}
+
+fn name_values(headers: &[(String, String)]) -> Vec<NameValue<&str>> {
+    headers
+        .iter()
+        .map(|(name, value)| NameValue {
+            name: name.as_str(),
+            value: value.as_str(),
+        })
+        .collect()
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A body as postData: its text, or its exact bytes in `_bodyBase64`.
+fn post_data<'a>(mime_type: std::borrow::Cow<'a, str>, body: &'a [u8]) -> Option<PostDataOut<'a>> {
+    (!body.is_empty()).then(|| match std::str::from_utf8(body) {
+        Ok(text) => PostDataOut {
+            mime_type,
+            text,
+            comment: None,
+            body_base64: None,
+        },
+        Err(_) => PostDataOut {
+            mime_type,
+            text: "",
+            comment: Some(NOT_UTF8_COMMENT),
+            body_base64: Some(BASE64.encode(body)),
+        },
+    })
+}
+
+impl<'a> ExchangeEntryOut<'a> {
+    fn of(exchange: &'a Exchange) -> Self {
+        let request = &exchange.request;
+        let mut url = String::with_capacity(request.url.len());
+        push_uri_encoded(&mut url, &request.url);
+        let exact_url = (url != request.url).then_some(request.url.as_str());
+        let query_string = query_pairs(&url);
+        let mime_type = header(&request.headers, "content-type").unwrap_or_default();
+        let time = exchange.outcome.elapsed.as_micros() as f64 / 1000.0;
+        let (response, failure) = match &exchange.outcome.result {
+            Ok(response) => (SentResponseOut::of(response), None),
+            Err(failure) => (SentResponseOut::none(failure), Some(failure)),
+        };
+        ExchangeEntryOut {
+            started_date_time: exchange
+                .started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            time,
+            request: SentRequestOut {
+                method: &request.method,
+                url,
+                http_version: HTTP_VERSION,
+                cookies: &[],
+                headers: name_values(&request.headers),
+                query_string,
+                post_data: post_data(mime_type.into(), &request.body),
+                headers_size: -1,
+                body_size: request.body.len() as i64,
+                exact_url,
+            },
+            response,
+            cache: Empty {},
+            timings: Timings {
+                send: 0.0,
+                wait: time,
+                receive: 0.0,
+            },
+            hookscope: ExchangeMark {
+                exchange: exchange.id,
+                origin: &exchange.origin,
+                failure,
+            },
+        }
+    }
+}
+
+impl<'a> SentResponseOut<'a> {
+    fn of(response: &'a OutResponse) -> Self {
+        let (text, encoding) = match std::str::from_utf8(&response.body) {
+            Ok(text) => (text.into(), None),
+            Err(_) => (BASE64.encode(&response.body).into(), Some("base64")),
+        };
+        SentResponseOut {
+            status: response.status,
+            status_text: reason_phrase(response.status),
+            http_version: HTTP_VERSION,
+            cookies: &[],
+            headers: name_values(&response.headers),
+            content: SentContentOut {
+                size: response.body.len() as i64,
+                mime_type: header(&response.headers, "content-type").unwrap_or_default(),
+                text: Some(text),
+                encoding,
+            },
+            redirect_url: header(&response.headers, "location").unwrap_or_default(),
+            headers_size: -1,
+            body_size: response.body.len() as i64,
+            error: None,
+        }
+    }
+
+    /// No answer came: status 0 and why, as browsers write a failed request.
+    fn none(failure: &Failure) -> Self {
+        SentResponseOut {
+            status: 0,
+            status_text: "",
+            http_version: "",
+            cookies: &[],
+            headers: Vec::new(),
+            content: SentContentOut {
+                size: 0,
+                mime_type: "",
+                text: None,
+                encoding: None,
+            },
+            redirect_url: "",
+            headers_size: -1,
+            body_size: -1,
+            error: Some(failure.to_string()),
+        }
+    }
+}
+
+/// `Content-Type` and `Content-Length`, as the listener answers; or a
+/// replaced answer's headers and its `Content-Length`.
+struct ResponseHeaders<'a> {
+    replaced: Option<&'a [(String, String)]>,
     content_length: usize,
 }
 
-impl Serialize for ResponseHeaders {
+impl Serialize for ResponseHeaders<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let length = self.content_length.to_string();
+        if let Some(headers) = self.replaced {
+            let mut all = name_values(headers);
+            all.push(NameValue {
+                name: "Content-Length",
+                value: length.as_str(),
+            });
+            return serializer.collect_seq(all);
+        }
         serializer.collect_seq([
             NameValue {
                 name: "Content-Type",
@@ -409,7 +659,8 @@ fn request_headers_size(head: &RequestHead) -> i64 {
 /// URL as path and query, headers in order, body, time, response status).
 /// `source` (the file name) is what `remote_addr` shows unless the entry
 /// carries hookscope's own `_remoteAddr`. Answers are derived with `routes`.
-pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Received>, HarError> {
+/// Entries marked `_hookscope` are hookscope's exchanges and read as such.
+pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<SessionFile, HarError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut doc: Value =
         serde_json::from_slice(bytes).map_err(|e| HarError::Json(e.to_string()))?;
@@ -420,10 +671,14 @@ pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Received>
     drop(doc);
 
     let mut read = Vec::with_capacity(entries.len());
+    let mut exchanges = Vec::new();
     for (index, entry) in entries.into_iter().enumerate() {
-        let entry = capture_of(entry, routes, source)
-            .map_err(|reason| HarError::BadEntry { index, reason })?;
-        read.push(entry);
+        let bad = |reason| HarError::BadEntry { index, reason };
+        if entry.get("_hookscope").is_some() {
+            exchanges.push(exchange_of(entry).map_err(bad)?);
+        } else {
+            read.push(capture_of(entry, routes, source).map_err(bad)?);
+        }
     }
     // Entries from other tools have no `_id`: number them after the others.
     let mut next_id = read
@@ -431,7 +686,7 @@ pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Received>
         .filter_map(|(_, id)| *id)
         .max()
         .map_or(1, |max| max.saturating_add(1));
-    Ok(read
+    let captures = read
         .into_iter()
         .map(|(mut capture, id)| {
             capture.id = id.unwrap_or_else(|| {
@@ -441,7 +696,109 @@ pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<Vec<Received>
             });
             capture
         })
-        .collect())
+        .collect();
+    Ok(SessionFile {
+        captures,
+        exchanges,
+    })
+}
+
+/// An exchange from the entry hookscope wrote for it.
+fn exchange_of(mut entry: Value) -> Result<Exchange, String> {
+    let Value::Object(entry) = &mut entry else {
+        return Err(format!("the entry is {}, not an object", json_kind(&entry)));
+    };
+    let mark = entry.remove("_hookscope").unwrap_or_default();
+    let id = mark
+        .get("exchange")
+        .and_then(Value::as_u64)
+        .ok_or("_hookscope has no exchange id")?;
+    let origin: Origin = serde_json::from_value(mark.get("origin").cloned().unwrap_or_default())
+        .map_err(|e| format!("_hookscope.origin: {e}"))?;
+    let failure: Option<Failure> = match mark.get("failure") {
+        Some(failure) => Some(
+            serde_json::from_value(failure.clone())
+                .map_err(|e| format!("_hookscope.failure: {e}"))?,
+        ),
+        None => None,
+    };
+    let started = entry
+        .get("startedDateTime")
+        .and_then(Value::as_str)
+        .ok_or("the entry has no startedDateTime")?;
+    let started_at = parse_time(started)
+        .ok_or_else(|| format!("startedDateTime \"{started}\" is not a date"))?;
+    let time = entry.get("time").and_then(Value::as_f64).unwrap_or(0.0);
+    let elapsed = std::time::Duration::from_micros((time.max(0.0) * 1000.0).round() as u64);
+
+    let Some(Value::Object(request)) = entry.get_mut("request") else {
+        return Err("the entry has no request object".to_owned());
+    };
+    let method = take_string(request, "method")
+        .filter(|m| !m.is_empty())
+        .ok_or("the request has no method")?;
+    let url = take_string(request, "_url")
+        .or_else(|| take_string(request, "url"))
+        .filter(|u| !u.is_empty())
+        .ok_or("the request has no url")?;
+    let headers = headers_of(request);
+    let body = body_of(request)?.into_boxed_slice();
+    let request = OutRequest {
+        method,
+        url,
+        headers,
+        body,
+    };
+
+    let result = match failure {
+        Some(failure) => Err(failure),
+        None => {
+            let Some(Value::Object(response)) = entry.get_mut("response") else {
+                return Err("the entry has no response object".to_owned());
+            };
+            let status = response
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok())
+                .ok_or("the response has no status")?;
+            let headers = headers_of(response);
+            let content = response.get("content");
+            let text = content
+                .and_then(|c| c.get("text"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let base64 = content
+                .and_then(|c| c.get("encoding"))
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+            let body = if base64 {
+                BASE64
+                    .decode(text.trim().as_bytes())
+                    .map_err(|e| format!("response content is not base64: {e}"))?
+            } else {
+                text.as_bytes().to_vec()
+            };
+            Ok(OutResponse {
+                status,
+                headers,
+                body: body.into_boxed_slice(),
+            })
+        }
+    };
+    Ok(Exchange {
+        id,
+        started_at,
+        origin,
+        request,
+        outcome: Outcome { elapsed, result },
+    })
+}
+
+fn headers_of(message: &mut Map<String, Value>) -> Vec<(String, String)> {
+    match message.get_mut("headers") {
+        Some(Value::Array(items)) => items.iter_mut().filter_map(header_of).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn take_entries(doc: &mut Value) -> Result<Vec<Value>, HarError> {
@@ -493,10 +850,7 @@ fn capture_of(
     let url = take_string(request, "_url")
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| request_target(&har_url));
-    let headers = match request.get_mut("headers") {
-        Some(Value::Array(items)) => items.iter_mut().filter_map(header_of).collect(),
-        _ => Vec::new(),
-    };
+    let headers = headers_of(request);
     let body = body_of(request)?;
 
     let started = entry
@@ -633,12 +987,16 @@ fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
 // ---------------------------------------------------------------------------
 // `hookscope export SESSION --har OUT`
 
-/// Reads a native session file and writes it as HAR; returns the number of
-/// entries. Errors name the file and the reason; no partial HAR is left.
+/// Reads a native session file and writes it as HAR (its captures, then its
+/// exchanges); returns the number of entries. Errors name the file and the
+/// reason; no partial HAR is left.
 pub fn export_session(session: &Path, har: &Path) -> Result<usize, String> {
     let bytes = std::fs::read(session)
         .map_err(|e| format!("cannot read session {}: {e}", session.display()))?;
-    let captures = file::read(&bytes, &Routes::default())
+    let SessionFile {
+        captures,
+        exchanges,
+    } = file::read(&bytes, &Routes::default())
         .map_err(|e| format!("{}: {e}", session.display()))?;
     drop(bytes);
     if let (Ok(a), Ok(b)) = (session.canonicalize(), har.canonicalize())
@@ -653,14 +1011,17 @@ pub fn export_session(session: &Path, har: &Path) -> Result<usize, String> {
 
     let written = File::create(har).and_then(|out| {
         let mut out = BufWriter::new(out);
-        write(&mut out, &captures, DEFAULT_ORIGIN)?;
+        write(&mut out, &captures, &exchanges, DEFAULT_ORIGIN)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()
     });
     if let Err(e) = written {
         let _ = std::fs::remove_file(har);
         return Err(format!("cannot write {}: {e}", har.display()));
     }
-    Ok(captures.len())
+    // The session's exchanges all name captures it holds, unless edited.
+    let mut written = file::Written::new(&exchanges);
+    captures.iter().for_each(|c| written.note(c.id));
+    Ok(captures.len() + exchanges.iter().filter(|e| written.keeps(e)).count())
 }
 
 /// A session file does not say which paths were the webhook paths, and the

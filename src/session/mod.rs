@@ -67,6 +67,8 @@ pub struct StatusCounts {
 pub struct Snapshot {
     captures: Chunked<Capture>,
     rows: Chunked<RowRef>,
+    /// Copied only for an export: searches need none.
+    exchanges: std::sync::Arc<[crate::outbound::Exchange]>,
 }
 
 impl Snapshot {
@@ -91,6 +93,11 @@ impl Snapshot {
     /// The capture at `position` in arrival order.
     pub fn capture_at(&self, position: usize) -> Option<&Capture> {
         self.captures.get(position)
+    }
+
+    /// The session's exchanges, when taken by [`Session::snapshot_with_exchanges`].
+    pub fn exchanges(&self) -> &[crate::outbound::Exchange] {
+        &self.exchanges
     }
 }
 
@@ -268,6 +275,15 @@ impl Session {
         Snapshot {
             captures: self.captures.clone(),
             rows: self.rows.clone(),
+            exchanges: std::sync::Arc::new([]),
+        }
+    }
+
+    /// A frozen copy with the exchanges too, to export the session.
+    pub fn snapshot_with_exchanges(&self) -> Snapshot {
+        Snapshot {
+            exchanges: self.exchanges.all().into(),
+            ..self.snapshot()
         }
     }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::capture::{Received, RequestHead, Routes};
 use crate::hs::{self, EntityType};
+use crate::outbound::Exchange;
 
 use super::file::{self, FileError};
 use super::har;
@@ -58,33 +59,51 @@ impl fmt::Display for Format {
     }
 }
 
+/// What a file gave.
+#[derive(Debug)]
+pub struct Opened {
+    pub format: Format,
+    pub captures: Vec<Received>,
+    /// The requests hookscope sent, kept with the session (a session file,
+    /// or a HAR file hookscope wrote).
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Opened {
+    fn of(format: Format, file: file::SessionFile) -> Self {
+        Self {
+            format,
+            captures: file.captures,
+            exchanges: file.exchanges,
+        }
+    }
+}
+
 /// How far into a file the format is looked for.
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Reads `bytes` (the content of the file called `name`) in whatever format
 /// it is. The error says why in words a user can act on.
-pub fn read(name: &str, bytes: &[u8], routes: &Routes) -> Result<(Format, Vec<Received>), String> {
+pub fn read(name: &str, bytes: &[u8], routes: &Routes) -> Result<Opened, String> {
     match sniff(bytes) {
         Format::Session => file::read(bytes, routes)
-            .map(|captures| (Format::Session, captures))
+            .map(|file| Opened::of(Format::Session, file))
             .map_err(|e| e.to_string()),
         Format::Har => har::read(bytes, routes, name)
-            .map(|captures| (Format::Har, captures))
+            .map(|file| Opened::of(Format::Har, file))
             .map_err(|e| e.to_string()),
-        Format::Payload => {
-            payload(name, bytes, routes).map(|capture| (Format::Payload, vec![capture]))
-        }
+        Format::Payload => payload(name, bytes, routes).map(|capture| Opened {
+            format: Format::Payload,
+            captures: vec![capture],
+            exchanges: Vec::new(),
+        }),
     }
 }
 
 /// Reads the file at `path`, reporting bytes to `progress` and stopping when
 /// it is cancelled. A session is read a line at a time, so that memory holds
 /// the captures and not the file too. Summaries are for the caller to make.
-pub fn read_file(
-    path: &Path,
-    routes: &Routes,
-    progress: &Progress,
-) -> Result<(Format, Vec<Received>), String> {
+pub fn read_file(path: &Path, routes: &Routes, progress: &Progress) -> Result<Opened, String> {
     let name = file_name(path);
     let file = File::open(path).map_err(|e| e.to_string())?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -96,7 +115,7 @@ pub fn read_file(
             Err(FileError::Layout { .. }) => {}
             other => {
                 return other
-                    .map(|captures| (Format::Session, captures))
+                    .map(|file| Opened::of(Format::Session, file))
                     .map_err(|e| e.to_string());
             }
         }

@@ -10,7 +10,7 @@ use crate::cli::ListenArgs;
 use crate::ingest::{Ingest, ListenerState};
 use crate::journal::{self, Journal};
 use crate::listener::ListenerConfig;
-use crate::loading::{Drained, Loading};
+use crate::loading::{Drained, Loaded, Loading};
 use crate::session::filter::{Filter, FilteredRows};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
@@ -413,8 +413,8 @@ impl App {
     }
 
     /// Starts adding `received` to the session, a batch per frame.
-    fn load(&mut self, label: String, received: Vec<Received>, done: String) {
-        if let Some(max) = received.iter().map(|c| c.id).max() {
+    fn load(&mut self, label: String, received: Loaded, done: String) {
+        if let Some(max) = received.received.iter().map(|c| c.id).max() {
             self.ingest.reserve_ids_through(max);
         }
         let routes = self.ingest.config().routes.clone();
@@ -445,7 +445,9 @@ impl App {
             if capture.id == 0 || session.last_id().is_some_and(|last| capture.id <= last) {
                 capture.id = ingest.next_id();
             }
+            let id = capture.id;
             session.push(capture);
+            id
         });
         match drained {
             Drained::More => return ctx.request_repaint(),
@@ -453,7 +455,10 @@ impl App {
             Drained::Waiting => return,
             Drained::Done => {}
         }
-        if let Some(load) = self.loading.take() {
+        if let Some(mut load) = self.loading.take() {
+            self.session
+                .exchanges
+                .add_loaded(load.loading.take_exchanges());
             self.notice = Some(info(if load.loading.is_cancelled() {
                 format!(
                     "Stopped: {} of {} capture(s) were added",
@@ -509,7 +514,7 @@ impl App {
                     ExportScope::All => None,
                     ExportScope::Shown => Some(self.shown_captures()),
                 };
-                let captures = self.session.snapshot();
+                let captures = self.session.snapshot_with_exchanges();
                 let origin = match self.ingest.state() {
                     ListenerState::Listening(listener) => {
                         format!("http://{}", listener.local_addr())
@@ -556,7 +561,7 @@ impl App {
                     None => format!("Restored {count} capture(s) from the unfinished session"),
                     Some(problem) => format!("Restored {count} capture(s), but {problem}"),
                 };
-                self.load("Restoring".to_owned(), received, done);
+                self.load("Restoring".to_owned(), received.into(), done);
             }
             Outcome::Exported { path, count } => {
                 self.notice = Some(info(format!(

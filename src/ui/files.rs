@@ -12,6 +12,7 @@ use egui::{RichText, Ui};
 
 use crate::capture::{Capture, Received, Routes};
 use crate::journal::{Journal, Unfinished};
+use crate::loading::Loaded;
 use crate::session::open::{self, Format};
 use crate::session::{Snapshot, file, har};
 use crate::task::{Progress, Task};
@@ -49,7 +50,7 @@ pub enum Outcome {
     Opened {
         mode: OpenMode,
         files: Vec<(PathBuf, Format)>,
-        received: Vec<Received>,
+        received: Loaded,
     },
     /// An unfinished session's captures, already in this session's journal
     /// (the old journal is deleted); or why some step failed.
@@ -137,12 +138,12 @@ impl FileWork {
         };
         self.task(label, move |progress| {
             let mut files = Vec::new();
-            let mut received = Vec::new();
+            let mut received = Loaded::default();
             for path in paths {
                 match open::read_file(&path, &routes, progress) {
-                    Ok((format, mut read)) => {
-                        received.append(&mut read);
-                        files.push((path, format));
+                    Ok(opened) => {
+                        received.add(opened.captures, opened.exchanges);
+                        files.push((path, opened.format));
                     }
                     Err(_) if progress.is_cancelled() => return Outcome::Cancelled,
                     Err(reason) => {
@@ -237,9 +238,15 @@ impl FileWork {
                 });
                 match kind {
                     ExportKind::Session => {
-                        file::write(out, captures, chrono::Local::now().fixed_offset())?
+                        let exchanges = snapshot.exchanges();
+                        file::write(
+                            out,
+                            captures,
+                            exchanges,
+                            chrono::Local::now().fixed_offset(),
+                        )?
                     }
-                    ExportKind::Har => har::write(out, captures, &origin)?,
+                    ExportKind::Har => har::write(out, captures, snapshot.exchanges(), &origin)?,
                 }
                 if progress.is_cancelled() {
                     return Err(std::io::Error::new(

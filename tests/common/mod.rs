@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 use crossbeam_channel::{Receiver, unbounded};
 use egui_kittest::Harness;
-use hookscope::capture::{Capture, Received, RequestHead, Routes};
+use hookscope::capture::answer::{Replaced, ReplacedBy};
+use hookscope::capture::{Answer, Capture, Received, RequestHead, Routes};
 use hookscope::listener::ListenerConfig;
+use hookscope::outbound::{Exchange, Failure, Origin, OutRequest, OutResponse, Outcome};
 use hookscope::session::{file, har};
 use hookscope::ui::dialogs::FileDialogs;
 use hookscope::ui::{App, Startup};
@@ -318,15 +320,80 @@ pub fn requests<R: AsReceived>(items: &[R]) -> impl Iterator<Item = &Received> +
 /// A session file of these captures.
 pub fn session_bytes(items: &[impl AsReceived], exported_at: DateTime<FixedOffset>) -> Vec<u8> {
     let mut out = Vec::new();
-    file::write(&mut out, requests(items), exported_at).expect("write a session");
+    file::write(&mut out, requests(items), &[], exported_at).expect("write a session");
     out
 }
 
 /// A HAR file of these captures.
 pub fn har_bytes(items: &[impl AsReceived], origin: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    har::write(&mut out, requests(items), origin).expect("write a HAR file");
+    har::write(&mut out, requests(items), &[], origin).expect("write a HAR file");
     out
+}
+
+/// A session file of these captures and exchanges.
+pub fn session_with(
+    items: &[impl AsReceived],
+    exchanges: &[Exchange],
+    exported_at: DateTime<FixedOffset>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    file::write(&mut out, requests(items), exchanges, exported_at).expect("write a session");
+    out
+}
+
+/// A HAR file of these captures and exchanges.
+pub fn har_with(items: &[impl AsReceived], exchanges: &[Exchange], origin: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    har::write(&mut out, requests(items), exchanges, origin).expect("write a HAR file");
+    out
+}
+
+// ---- exchanges and replaced answers ------------------------------------------------
+
+/// A request hookscope sent, as the outbox makes it: the job creation
+/// sample POSTed to `http://127.0.0.1:9000/hooks/job`, started at
+/// `time(id)`, answered 200 `{"ok":true}` after 1.25 ms. Change fields
+/// (all public) for other cases, or use [`failed`].
+pub fn exchange(id: u64, origin: Origin) -> Exchange {
+    Exchange {
+        id,
+        started_at: time(id as i64),
+        origin,
+        request: OutRequest::json_post("http://127.0.0.1:9000/hooks/job", JOB_CREATION.as_bytes()),
+        outcome: Outcome {
+            elapsed: Duration::from_micros(1_250),
+            result: Ok(OutResponse {
+                status: 200,
+                headers: vec![
+                    ("Content-Type".to_owned(), "application/json".to_owned()),
+                    ("X-Trace".to_owned(), "a".to_owned()),
+                    ("X-Trace".to_owned(), "b".to_owned()),
+                ],
+                body: b"{\"ok\":true}".to_vec().into_boxed_slice(),
+            }),
+        },
+    }
+}
+
+/// `exchange` with no answer, for `failure`.
+pub fn failed(mut exchange: Exchange, failure: Failure) -> Exchange {
+    exchange.outcome.result = Err(failure);
+    exchange
+}
+
+/// `received` answered with `status` and `body` instead of hookscope's own
+/// answer, which stays its verdict.
+pub fn replaced(mut received: Received, status: u16, body: &[u8], by: ReplacedBy) -> Received {
+    let verdict = received.answer.clone();
+    received.answer = Answer::Replaced(Box::new(Replaced {
+        status,
+        headers: vec![("Content-Type".to_owned(), "text/plain".to_owned())],
+        body: body.to_vec().into_boxed_slice(),
+        by,
+        verdict,
+    }));
+    received
 }
 
 // ---- HTTP ------------------------------------------------------------------------
