@@ -869,3 +869,80 @@ fn har_validator_rejects_a_broken_har() {
         );
     }
 }
+
+/// Exchanges (answered, failed, bodies that are not UTF-8) and a replaced
+/// answer: entries of their own, after the captures and in order, valid for
+/// har-validator, and read back as exchanges rather than captures.
+#[test]
+fn exchanges_are_entries_of_their_own() {
+    use common::{exchange, failed, replaced};
+    use hookscope::capture::answer::ReplacedBy;
+    use hookscope::outbound::{Failure, ForwardMode, Origin};
+
+    let mut captures: Vec<Received> = sample_captures()
+        .into_iter()
+        .take(2)
+        .map(|c| c.into_received())
+        .collect();
+    captures[1] = replaced(
+        captures[1].clone(),
+        418,
+        b"\xffteapot",
+        ReplacedBy::FailOneIn { n: 3 },
+    );
+    let mut binary = exchange(2, Origin::Replay { capture: 1 });
+    binary.request.url = "http://127.0.0.1:9000/job?x=a b".to_owned();
+    binary.request.body = NOT_UTF8.to_vec().into_boxed_slice();
+    if let Ok(response) = &mut binary.outcome.result {
+        response.body = NOT_UTF8.to_vec().into_boxed_slice();
+        response
+            .headers
+            .push(("Location".to_owned(), "/elsewhere".to_owned()));
+    }
+    let exchanges = vec![
+        exchange(1, Origin::Send),
+        binary,
+        failed(
+            exchange(
+                3,
+                Origin::Forward {
+                    capture: 2,
+                    mode: ForwardMode::Copy,
+                },
+            ),
+            Failure::Unreachable("connection refused".to_owned()),
+        ),
+        failed(exchange(4, Origin::Send), Failure::TimedOut(5000)),
+    ];
+    let bytes = common::har_with(&captures, &exchanges, ORIGIN);
+    let har: Value = serde_json::from_slice(&bytes).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 6);
+    let marks: Vec<Option<u64>> = entries
+        .iter()
+        .map(|e| e["_hookscope"]["exchange"].as_u64())
+        .collect();
+    assert_eq!(marks, [None, None, Some(1), Some(2), Some(3), Some(4)]);
+    // The answer actually sent for the replaced one.
+    assert_eq!(entries[1]["response"]["status"], 418);
+    assert_eq!(entries[1]["response"]["content"]["encoding"], "base64");
+    assert_eq!(entries[3]["response"]["redirectURL"], "/elsewhere");
+    let failure = &entries[4]["response"];
+    assert_eq!(failure["status"], 0);
+    assert_eq!(failure["_error"], "unreachable: connection refused");
+
+    let read = har::read(&bytes, &Routes::default(), "x.har").unwrap();
+    assert_eq!(read.captures.len(), 2);
+    assert_eq!(read.captures[1].status(), 418);
+    assert_eq!(read.exchanges, exchanges);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exchanges.har");
+    std::fs::write(&path, &bytes).unwrap();
+    let Some(output) = har_validator(std::slice::from_ref(&path)) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+}
