@@ -1104,7 +1104,7 @@ fn a_session_file_round_trips_captures_exactly() {
     let bytes = write_session(&captures);
     let text = String::from_utf8(bytes.clone()).expect("a session file is UTF-8");
     assert!(
-        text.starts_with(r#"{"format":"hookscope-session","version":1,"#),
+        text.starts_with(r#"{"format":"hookscope-session","version":2,"#),
         "{text}"
     );
 
