@@ -144,10 +144,10 @@ impl ListenArgs {
             },
             max_body: self.max_body.unwrap_or(base.max_body),
             read_timeout: self.read_timeout.unwrap_or(base.read_timeout),
-            chosen: ChosenAnswers {
+            chosen: Box::new(ChosenAnswers {
                 job: self.apply_answer(base.chosen.job),
                 candidate: self.apply_answer(base.chosen.candidate),
-            },
+            }),
             forward: self.apply_forward(base.forward),
         }
     }

@@ -21,10 +21,10 @@ fn choosing(job: ChosenAnswer, read_timeout: Duration) -> Listening {
     Listening::with(ListenerConfig {
         port: 0,
         read_timeout,
-        chosen: ChosenAnswers {
+        chosen: Box::new(ChosenAnswers {
             job,
             candidate: ChosenAnswer::default(),
-        },
+        }),
         ..ListenerConfig::default()
     })
 }
@@ -142,13 +142,13 @@ fn refusals_stay_hookscopes_own() {
     let listening = Listening::with(ListenerConfig {
         port: 0,
         max_body: 1000,
-        chosen: ChosenAnswers {
+        chosen: Box::new(ChosenAnswers {
             job: ChosenAnswer {
                 status: Some(202),
                 ..ChosenAnswer::default()
             },
             candidate: ChosenAnswer::default(),
-        },
+        }),
         ..ListenerConfig::default()
     });
     let answer = listening.post("/job", &[b' '; 3000]);

@@ -54,8 +54,9 @@ pub struct ListenerConfig {
     /// How long a sender has to send a request and its body (and to take
     /// the answer); an idle connection is closed after it too.
     pub read_timeout: Duration,
-    /// What each webhook path answers instead of hookscope's own answer.
-    pub chosen: ChosenAnswers,
+    /// What each webhook path answers instead of hookscope's own answer
+    /// (boxed: rarely set, and configs travel in UI actions).
+    pub chosen: Box<ChosenAnswers>,
     /// Where every request received whole is also sent.
     pub forward: Option<Forward>,
 }
@@ -115,7 +116,7 @@ impl Default for ListenerConfig {
             routes: Routes::default(),
             max_body: DEFAULT_MAX_BODY,
             read_timeout: DEFAULT_READ_TIMEOUT,
-            chosen: ChosenAnswers::default(),
+            chosen: Box::default(),
             forward: None,
         }
     }
@@ -699,7 +700,7 @@ fn choose(chosen: &ChosenAnswer, count: &AtomicU64, received: &Received) -> Opti
     let json_type = Reply::json(0, Vec::new()).headers;
     if let Some(n) = chosen.fail_one_in {
         let nth = count.fetch_add(1, Ordering::Relaxed) + 1;
-        if nth % u64::from(n.max(1)) == 0 {
+        if nth.is_multiple_of(u64::from(n.max(1))) {
             let error = format!("failed on purpose: hookscope fails one request in {n} here");
             return Some(Replaced {
                 status: 500,

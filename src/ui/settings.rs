@@ -144,10 +144,10 @@ impl SavedListener {
                 0 => default.read_timeout,
                 ms => std::time::Duration::from_millis(ms),
             },
-            chosen: ChosenAnswers {
+            chosen: Box::new(ChosenAnswers {
                 job: self.job_answer.chosen(),
                 candidate: self.candidate_answer.chosen(),
-            },
+            }),
             // Empty or no longer valid: no forwarding.
             forward: Forward::new(&self.forward_to, self.forward_mode).ok(),
         }

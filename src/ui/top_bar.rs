@@ -163,7 +163,7 @@ impl TopBarState {
             },
             max_body,
             read_timeout,
-            chosen,
+            chosen: Box::new(chosen),
             forward,
         })
     }
