@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::capture::Routes;
 use crate::hs::Level;
-use crate::listener::ListenerConfig;
+use crate::listener::act::ChosenAnswer;
+use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
+use crate::outbound::ForwardMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,6 +104,24 @@ pub struct ListenArgs {
     /// How long a sender has to send a request and its body, and to take the answer, in seconds or with a unit (500ms, 10s, 1m) [default: 10s].
     #[arg(long, value_parser = parse_duration, value_name = "TIME")]
     pub read_timeout: Option<std::time::Duration>,
+    /// Also send each request received whole to BASE_URL + its path and query (http:// or https://).
+    #[arg(long, value_parser = crate::listener::act::parse_base_url, value_name = "BASE_URL")]
+    pub forward_to: Option<String>,
+    /// copy: answer at once and forward behind; proxy: answer with the target's answer (502/504 without one) [default: copy].
+    #[arg(long, value_parser = parse_forward_mode, value_name = "MODE")]
+    pub forward_mode: Option<crate::outbound::ForwardMode>,
+    /// Answer webhook requests (both paths) with this status, 200 to 599.
+    #[arg(long, value_parser = parse_status, value_name = "CODE")]
+    pub respond_status: Option<u16>,
+    /// Answer webhook requests (both paths) with the bytes of this file.
+    #[arg(long, value_parser = read_body_file, value_name = "FILE")]
+    pub respond_body: Option<Box<[u8]>>,
+    /// Answer webhook requests (both paths) this many milliseconds late, at most 30000.
+    #[arg(long, value_parser = parse_delay_ms, value_name = "MS")]
+    pub respond_delay: Option<std::time::Duration>,
+    /// Answer every Nth request on each webhook path 500.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub respond_fail_one_in: Option<u32>,
 }
 
 impl ListenArgs {
@@ -124,8 +144,80 @@ impl ListenArgs {
             },
             max_body: self.max_body.unwrap_or(base.max_body),
             read_timeout: self.read_timeout.unwrap_or(base.read_timeout),
+            chosen: Box::new(ChosenAnswers {
+                job: self.apply_answer(base.chosen.job),
+                candidate: self.apply_answer(base.chosen.candidate),
+            }),
+            forward: self.apply_forward(base.forward),
         }
     }
+
+    fn apply_answer(&self, base: ChosenAnswer) -> ChosenAnswer {
+        ChosenAnswer {
+            status: self.respond_status.or(base.status),
+            body: self.respond_body.clone().or(base.body),
+            delay: self.respond_delay.unwrap_or(base.delay),
+            fail_one_in: self.respond_fail_one_in.or(base.fail_one_in),
+        }
+    }
+
+    fn apply_forward(&self, base: Option<Forward>) -> Option<Forward> {
+        let mut forward = match (&self.forward_to, base) {
+            (Some(base_url), base) => Forward {
+                base_url: base_url.clone(),
+                mode: base.as_ref().map(|f| f.mode).unwrap_or_default(),
+                timeouts: base.map(|f| f.timeouts).unwrap_or_default(),
+            },
+            (None, Some(base)) => base,
+            (None, None) => return None,
+        };
+        if let Some(mode) = self.forward_mode {
+            forward.mode = mode;
+        }
+        Some(forward)
+    }
+}
+
+/// "copy" or "proxy".
+pub fn parse_forward_mode(text: &str) -> Result<ForwardMode, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "copy" => Ok(ForwardMode::Copy),
+        "proxy" => Ok(ForwardMode::Proxy),
+        other => Err(format!(
+            "unknown forward mode \"{other}\" (use copy or proxy)"
+        )),
+    }
+}
+
+/// An HTTP status hookscope can answer, 200 to 599.
+pub fn parse_status(text: &str) -> Result<u16, String> {
+    let status: u16 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{}\" is not an HTTP status", text.trim()))?;
+    crate::listener::act::check_status(status)
+}
+
+/// Milliseconds, at most 30000.
+pub fn parse_delay_ms(text: &str) -> Result<std::time::Duration, String> {
+    let ms: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{}\" is not a number of milliseconds", text.trim()))?;
+    let delay = std::time::Duration::from_millis(ms);
+    if delay > crate::listener::act::MAX_DELAY {
+        return Err(format!("{ms} ms is over the 30000 ms limit"));
+    }
+    Ok(delay)
+}
+
+/// The bytes of a file, at most 10 MiB.
+fn read_body_file(path: &str) -> Result<Box<[u8]>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    if bytes.len() > crate::listener::act::MAX_CHOSEN_BODY {
+        return Err(format!("{path} is over 10 MiB"));
+    }
+    Ok(bytes.into_boxed_slice())
 }
 
 /// "info", "warning" or "error".

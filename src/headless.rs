@@ -11,7 +11,8 @@ use crossbeam_channel::{bounded, select};
 
 use crate::capture::Capture;
 use crate::journal::{self, Journal};
-use crate::listener::{Listener, ListenerConfig};
+use crate::listener::{Listener, ListenerConfig, Outputs};
+use crate::outbound::{Exchange, Origin};
 use crate::session::file;
 use crate::waker::Waker;
 
@@ -72,10 +73,17 @@ pub fn listen(
     );
 
     let (events_tx, events_rx) = bounded(65_536);
-    let listener = match Listener::start(
+    let (exchanges_tx, exchanges_rx) = bounded::<Exchange>(65_536);
+    let outputs = Outputs {
+        captures: events_tx,
+        exchanges: Some(exchanges_tx),
+        exchange_ids: Arc::new(AtomicU64::new(1)),
+    };
+    let acting = config.acting();
+    let listener = match Listener::start_with(
         config,
         Arc::new(AtomicU64::new(1)),
-        events_tx,
+        outputs,
         Waker::new(),
         Some(journal.clone()),
     ) {
@@ -94,6 +102,9 @@ pub fn listen(
     );
     let _ = writeln!(stdout, "job        {}", listener.job_url());
     let _ = writeln!(stdout, "candidate  {}", listener.candidate_url());
+    for line in acting {
+        let _ = writeln!(stdout, "{line}");
+    }
     let _ = stdout.flush();
 
     let mut captures: Vec<Capture> = Vec::new();
@@ -106,11 +117,22 @@ pub fn listen(
         }
         let _ = stdout.flush();
     };
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let note = |exchange: Exchange, exchanges: &mut Vec<Exchange>, stdout: &mut dyn Write| {
+        let _ = writeln!(stdout, "{}", forward_line(&exchange));
+        let _ = stdout.flush();
+        exchanges.push(exchange);
+    };
     while count.is_none_or(|count| (captures.len() as u64) < count) {
         select! {
             recv(events_rx) -> batch => match batch {
                 Ok(batch) => print(batch, &mut captures, &mut stdout),
                 Err(_) => break,
+            },
+            recv(exchanges_rx) -> exchange => {
+                if let Ok(exchange) = exchange {
+                    note(exchange, &mut exchanges, &mut stdout);
+                }
             },
             recv(stop_rx) -> _ => break,
         }
@@ -121,13 +143,17 @@ pub fn listen(
     for batch in events_rx.iter() {
         print(batch, &mut captures, &mut stdout);
     }
+    // Forwards still running finish (or are recorded as not sent) first.
     stopped.join();
+    for exchange in exchanges_rx.try_iter() {
+        note(exchange, &mut exchanges, &mut stdout);
+    }
 
     let mut writer = BufWriter::new(file);
     let written = file::write(
         &mut writer,
         captures.iter().map(|c| c.received()),
-        &[],
+        &exchanges,
         chrono::Local::now().fixed_offset(),
     )
     .and_then(|()| writer.flush());
@@ -155,6 +181,22 @@ pub fn listen(
         );
     }
     Ok(())
+}
+
+/// One line per forward: which capture, where, and what came back.
+pub fn forward_line(exchange: &Exchange) -> String {
+    let capture = match exchange.origin {
+        Origin::Forward { capture, .. } => capture,
+        _ => 0,
+    };
+    format!(
+        "{} forward #{capture} {} {} {} {} ms",
+        exchange.started_at.format("%H:%M:%S%.3f"),
+        exchange.request.method,
+        exchange.request.url,
+        exchange.outcome.status_text(),
+        exchange.outcome.elapsed.as_millis()
+    )
 }
 
 /// One line per event: time, request, response, and what the event is.

@@ -9,7 +9,8 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::capture::Capture;
 use crate::journal::Journal;
-use crate::listener::{IdSource, Listener, ListenerConfig};
+use crate::listener::{IdSource, Listener, ListenerConfig, Outputs};
+use crate::outbound::{Exchange, ExchangeIds};
 use crate::session::Session;
 use crate::waker::Waker;
 
@@ -34,6 +35,9 @@ pub struct Ingest {
     pending: std::vec::IntoIter<Capture>,
     waker: Waker,
     journal: Option<Arc<Journal>>,
+    /// Forward results from the listener.
+    exchanges: (Sender<Exchange>, Receiver<Exchange>),
+    exchange_ids: ExchangeIds,
 }
 
 impl Ingest {
@@ -51,7 +55,21 @@ impl Ingest {
             pending: Vec::new().into_iter(),
             waker,
             journal,
+            exchanges: bounded(CHANNEL_CAPACITY),
+            exchange_ids: Arc::new(AtomicU64::new(1)),
         }
+    }
+
+    /// Numbers the session's exchanges: the listener's forwards use it, and
+    /// so should anything else that sends (e.g. an `Outbox`).
+    pub fn exchange_ids(&self) -> &ExchangeIds {
+        &self.exchange_ids
+    }
+
+    /// Moves the forward results that arrived into `out`, oldest first.
+    /// [`Ingest::drain_into`] also does this into the session's exchanges.
+    pub fn drain_exchanges(&mut self, out: &mut Vec<Exchange>) {
+        out.extend(self.exchanges.1.try_iter());
     }
 
     /// The journal the listeners write to, if any.
@@ -77,10 +95,15 @@ impl Ingest {
     /// Starts with the current config; a failure is kept for the UI to show.
     pub fn start(&mut self) {
         self.stop_listener();
-        match Listener::start(
+        let outputs = Outputs {
+            captures: self.sender.clone(),
+            exchanges: Some(self.exchanges.0.clone()),
+            exchange_ids: self.exchange_ids.clone(),
+        };
+        match Listener::start_with(
             self.config.clone(),
             self.ids.clone(),
-            self.sender.clone(),
+            outputs,
             self.waker.clone(),
             self.journal.clone(),
         ) {
@@ -130,6 +153,8 @@ impl Ingest {
         // Nobody reads captures any more: summaries must not wait for room.
         let (_, closed) = bounded(0);
         self.receiver = closed;
+        let (_, closed) = bounded(0);
+        self.exchanges.1 = closed;
         if let Some(listener) = self.listener.take() {
             listener.stop().join();
         }
@@ -138,9 +163,13 @@ impl Ingest {
     }
 
     /// Moves what arrived into `session` until the channel is empty or the
-    /// budget is spent. Returns true when more is waiting.
+    /// budget is spent: forward results into its exchanges, then captures.
+    /// Returns true when more is waiting.
     pub fn drain_into(&mut self, session: &mut Session, budget: Duration) -> bool {
         let start = Instant::now();
+        for exchange in self.exchanges.1.try_iter() {
+            session.exchanges.push(exchange);
+        }
         loop {
             for capture in self.pending.by_ref() {
                 session.push(capture);

@@ -180,6 +180,20 @@ impl Incoming {
         let bytes = response(status, content_type, &body, keep_alive, http10, head_only);
         self.reply_to.send(bytes, keep_alive);
     }
+
+    /// Like [`Incoming::reply`], with headers of the caller's (a chosen
+    /// answer, a proxied one). Framing and hop-by-hop headers among them are
+    /// dropped (the server frames the body itself), and so are names or
+    /// values that would break the head.
+    pub fn reply_with(mut self, status: u16, headers: &[(String, String)], body: Vec<u8>) {
+        let keep_alive =
+            self.reply_to.keep_alive && !self.reply_to.shared.stopping.load(Ordering::Relaxed);
+        let http10 = self.head.minor_version == 0;
+        let head_only = self.head.method == "HEAD";
+        let headers = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        let bytes = response_with(status, headers, &body, keep_alive, http10, head_only);
+        self.reply_to.send(bytes, keep_alive);
+    }
 }
 
 /// How to reach the I/O thread with a reply; answers 500 if dropped unused.
@@ -401,6 +415,25 @@ fn response(
     http10: bool,
     head_only: bool,
 ) -> Vec<u8> {
+    let headers = content_type.map(|v| ("Content-Type", v));
+    response_with(
+        status,
+        headers.into_iter(),
+        body,
+        keep_alive,
+        http10,
+        head_only,
+    )
+}
+
+fn response_with<'a>(
+    status: u16,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+    body: &[u8],
+    keep_alive: bool,
+    http10: bool,
+    head_only: bool,
+) -> Vec<u8> {
     // A 1xx "final" answer would leave the client waiting for another.
     let status = Some(status)
         .filter(|s| (200..=999).contains(s))
@@ -408,8 +441,10 @@ fn response(
     let mut out = Vec::with_capacity(128 + if head_only { 0 } else { body.len() });
     // Writing to a Vec cannot fail.
     let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
-    if let Some(content_type) = content_type.filter(|v| is_field_value(v)) {
-        let _ = write!(out, "Content-Type: {content_type}\r\n");
+    for (name, value) in headers {
+        if is_token(name) && is_field_value(value) && !is_framing(name) {
+            let _ = write!(out, "{name}: {value}\r\n");
+        }
     }
     let _ = write!(out, "Content-Length: {}\r\n", body.len());
     out.extend_from_slice(match (keep_alive, http10) {
@@ -421,6 +456,30 @@ fn response(
         out.extend_from_slice(body);
     }
     out
+}
+
+/// A header name: RFC 9110 token characters only.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Headers the server writes itself, or that belong to one connection.
+fn is_framing(name: &str) -> bool {
+    [
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Refuses CR, LF and other controls, which would let a value inject header lines.

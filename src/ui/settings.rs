@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Routes;
-use crate::listener::ListenerConfig;
+use crate::listener::act::ChosenAnswer;
+use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
+use crate::outbound::ForwardMode;
 
 const RECENT_FILES: usize = 10;
 
@@ -51,6 +53,52 @@ pub struct SavedListener {
     pub candidate_path: String,
     pub max_body: u64,
     pub read_timeout_ms: u64,
+    pub job_answer: SavedAnswer,
+    pub candidate_answer: SavedAnswer,
+    /// Empty: no forwarding.
+    pub forward_to: String,
+    pub forward_mode: ForwardMode,
+}
+
+/// A path's chosen answer as saved. The body is kept as text: one read
+/// from a file that is not UTF-8 is saved with replacement characters.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedAnswer {
+    pub status: Option<u16>,
+    pub body: Option<String>,
+    pub delay_ms: u64,
+    pub fail_one_in: Option<u32>,
+}
+
+impl From<&ChosenAnswer> for SavedAnswer {
+    fn from(chosen: &ChosenAnswer) -> Self {
+        Self {
+            status: chosen.status,
+            body: chosen
+                .body
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            delay_ms: u64::try_from(chosen.delay.as_millis()).unwrap_or(u64::MAX),
+            fail_one_in: chosen.fail_one_in,
+        }
+    }
+}
+
+impl SavedAnswer {
+    /// The saved answer; values that no longer pass are left out, so the
+    /// listener still starts.
+    pub fn chosen(&self) -> ChosenAnswer {
+        let delay = std::time::Duration::from_millis(self.delay_ms);
+        ChosenAnswer {
+            status: self
+                .status
+                .filter(|s| crate::listener::act::check_status(*s).is_ok()),
+            body: self.body.as_ref().map(|b| b.as_bytes().into()),
+            delay: delay.min(crate::listener::act::MAX_DELAY),
+            fail_one_in: self.fail_one_in.filter(|n| *n > 0),
+        }
+    }
 }
 
 impl Default for SavedListener {
@@ -68,6 +116,14 @@ impl From<&ListenerConfig> for SavedListener {
             candidate_path: config.routes.candidate_path.clone(),
             max_body: config.max_body,
             read_timeout_ms: u64::try_from(config.read_timeout.as_millis()).unwrap_or(u64::MAX),
+            job_answer: SavedAnswer::from(&config.chosen.job),
+            candidate_answer: SavedAnswer::from(&config.chosen.candidate),
+            forward_to: config
+                .forward
+                .as_ref()
+                .map(|f| f.base_url.clone())
+                .unwrap_or_default(),
+            forward_mode: config.forward.as_ref().map(|f| f.mode).unwrap_or_default(),
         }
     }
 }
@@ -88,6 +144,12 @@ impl SavedListener {
                 0 => default.read_timeout,
                 ms => std::time::Duration::from_millis(ms),
             },
+            chosen: Box::new(ChosenAnswers {
+                job: self.job_answer.chosen(),
+                candidate: self.candidate_answer.chosen(),
+            }),
+            // Empty or no longer valid: no forwarding.
+            forward: Forward::new(&self.forward_to, self.forward_mode).ok(),
         }
     }
 }

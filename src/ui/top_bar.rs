@@ -9,7 +9,9 @@ use egui::{RichText, ThemePreference, Ui};
 use crate::capture::Routes;
 use crate::cli::{format_duration, format_size, parse_duration, parse_size};
 use crate::ingest::{Ingest, ListenerState};
-use crate::listener::ListenerConfig;
+use crate::listener::act::ChosenAnswer;
+use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
+use crate::outbound::ForwardMode;
 use crate::session::Session;
 
 use super::app::{Action, Notice};
@@ -23,7 +25,80 @@ pub struct TopBarState {
     candidate_path: String,
     max_body: String,
     read_timeout: String,
+    job_answer: AnswerForm,
+    candidate_answer: AnswerForm,
+    forward_to: String,
+    forward_mode: ForwardMode,
     error: Option<String>,
+}
+
+/// A path's chosen answer as typed; empty fields mean hookscope's own.
+#[derive(Default)]
+struct AnswerForm {
+    status: String,
+    body: String,
+    delay_ms: String,
+    fail_one_in: String,
+}
+
+impl AnswerForm {
+    fn from_chosen(chosen: &ChosenAnswer) -> Self {
+        Self {
+            status: chosen.status.map(|s| s.to_string()).unwrap_or_default(),
+            body: chosen
+                .body
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+            delay_ms: match chosen.delay.as_millis() {
+                0 => String::new(),
+                ms => ms.to_string(),
+            },
+            fail_one_in: chosen
+                .fail_one_in
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `kept` supplies the exact bytes when the body text was not edited
+    /// (a body read from a file need not be UTF-8).
+    fn parse(&self, path: &str, kept: &ChosenAnswer) -> Result<ChosenAnswer, String> {
+        let status = match self.status.trim() {
+            "" => None,
+            text => Some(crate::cli::parse_status(text).map_err(|e| format!("{path}: {e}"))?),
+        };
+        let unchanged = kept
+            .body
+            .as_ref()
+            .is_some_and(|b| String::from_utf8_lossy(b) == self.body);
+        let body = match self.body.as_str() {
+            "" => None,
+            _ if unchanged => kept.body.clone(),
+            text => Some(text.as_bytes().into()),
+        };
+        let delay = match self.delay_ms.trim() {
+            "" => std::time::Duration::ZERO,
+            text => crate::cli::parse_delay_ms(text).map_err(|e| format!("{path}: {e}"))?,
+        };
+        let fail_one_in = match self.fail_one_in.trim() {
+            "" => None,
+            text => Some(
+                text.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{path}: \"{text}\" is not a number N of 1 or more"))?,
+            ),
+        };
+        let chosen = ChosenAnswer {
+            status,
+            body,
+            delay,
+            fail_one_in,
+        };
+        chosen.validate(path)?;
+        Ok(chosen)
+    }
 }
 
 impl TopBarState {
@@ -35,11 +110,21 @@ impl TopBarState {
             candidate_path: config.routes.candidate_path.clone(),
             max_body: format_size(config.max_body).replace(' ', ""),
             read_timeout: format_duration(config.read_timeout),
+            job_answer: AnswerForm::from_chosen(&config.chosen.job),
+            candidate_answer: AnswerForm::from_chosen(&config.chosen.candidate),
+            forward_to: config
+                .forward
+                .as_ref()
+                .map(|f| f.base_url.clone())
+                .unwrap_or_default(),
+            forward_mode: config.forward.as_ref().map(|f| f.mode).unwrap_or_default(),
             error: None,
         }
     }
 
-    fn parse(&self) -> Result<ListenerConfig, String> {
+    /// `running` keeps what the form cannot show: forward timeouts, and the
+    /// exact bytes of a chosen body.
+    fn parse(&self, running: &ListenerConfig) -> Result<ListenerConfig, String> {
         let bind: IpAddr = self
             .bind
             .trim()
@@ -52,6 +137,23 @@ impl TopBarState {
             .map_err(|_| format!("\"{}\" is not a port (0 to 65535)", self.port.trim()))?;
         let max_body = parse_size(&self.max_body)?;
         let read_timeout = parse_duration(&self.read_timeout)?;
+        let job_path = self.job_path.trim();
+        let candidate_path = self.candidate_path.trim();
+        let chosen = ChosenAnswers {
+            job: self.job_answer.parse(job_path, &running.chosen.job)?,
+            candidate: (self.candidate_answer).parse(candidate_path, &running.chosen.candidate)?,
+        };
+        let forward = match self.forward_to.trim() {
+            "" => None,
+            url => Some(Forward {
+                timeouts: running
+                    .forward
+                    .as_ref()
+                    .map(|f| f.timeouts)
+                    .unwrap_or_default(),
+                ..Forward::new(url, self.forward_mode)?
+            }),
+        };
         Ok(ListenerConfig {
             bind,
             port,
@@ -61,6 +163,8 @@ impl TopBarState {
             },
             max_body,
             read_timeout,
+            chosen: Box::new(chosen),
+            forward,
         })
     }
 }
@@ -109,6 +213,10 @@ pub fn show(
                     theme::badge(ui, "exposed to the network", p.warning).on_hover_text(
                         "The listener accepts connections from other machines, not only this one.",
                     );
+                }
+                for note in ingest.config().acting() {
+                    theme::badge(ui, &note, p.warning)
+                        .on_hover_text("Not hookscope's usual behaviour: change it in Settings.");
                 }
             }
             ListenerState::Stopped => {
@@ -203,7 +311,80 @@ fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions:
                 ui.end_row();
             }
         });
-    if let Ok(config) = state.parse()
+    ui.separator();
+    ui.label(RichText::new("Chosen answers").strong())
+        .on_hover_text("Empty fields keep hookscope's own answer. Refusals (408, 413, 415, broken bodies) stay hookscope's.");
+    egui::Grid::new("chosen_answers")
+        .num_columns(3)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("");
+            ui.label("Job");
+            ui.label("Candidate");
+            ui.end_row();
+            let (job, candidate) = (&mut state.job_answer, &mut state.candidate_answer);
+            for (label, job, candidate, hint) in [
+                ("Status", &mut job.status, &mut candidate.status, "200-599"),
+                (
+                    "Delay (ms)",
+                    &mut job.delay_ms,
+                    &mut candidate.delay_ms,
+                    "0-30000",
+                ),
+                (
+                    "Fail one in N",
+                    &mut job.fail_one_in,
+                    &mut candidate.fail_one_in,
+                    "N",
+                ),
+            ] {
+                let label = ui.label(label);
+                for value in [job, candidate] {
+                    ui.add(
+                        egui::TextEdit::singleline(value)
+                            .hint_text(hint)
+                            .desired_width(90.0),
+                    )
+                    .labelled_by(label.id);
+                }
+                ui.end_row();
+            }
+            let label = ui.label("Body");
+            for value in [&mut job.body, &mut candidate.body] {
+                ui.add(
+                    egui::TextEdit::multiline(value)
+                        .hint_text("hookscope's own")
+                        .desired_rows(2)
+                        .desired_width(90.0),
+                )
+                .labelled_by(label.id);
+            }
+            ui.end_row();
+        });
+    ui.separator();
+    ui.label(RichText::new("Forwarding").strong());
+    egui::Grid::new("forwarding")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            let label = ui.label("Forward to");
+            ui.add(
+                egui::TextEdit::singleline(&mut state.forward_to)
+                    .hint_text("http://127.0.0.1:3000 (empty: off)")
+                    .desired_width(190.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            ui.label("Mode");
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut state.forward_mode, ForwardMode::Copy, "Copy")
+                    .on_hover_text("Answer at once; forward behind, in order");
+                ui.selectable_value(&mut state.forward_mode, ForwardMode::Proxy, "Proxy")
+                    .on_hover_text("Answer with the target's answer (502/504 without one)");
+            });
+            ui.end_row();
+        });
+    if let Ok(config) = state.parse(ingest.config())
         && !config.bind.is_loopback()
     {
         ui.colored_label(
@@ -216,7 +397,7 @@ fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions:
     }
     ui.horizontal(|ui| {
         if ui.button("Apply").clicked() {
-            match state.parse() {
+            match state.parse(ingest.config()) {
                 Ok(config) => {
                     state.error = None;
                     actions.push(Action::Reconfigure(config));

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use hookscope::capture::Capture;
-use hookscope::listener::{Listener, ListenerConfig, server::Stats};
+use hookscope::listener::{Listener, ListenerConfig, Outputs, server::Stats};
+use hookscope::outbound::Exchange;
 use hookscope::waker::Waker;
 
 /// Bounds waits for work the listener does in the background (captures
@@ -19,6 +20,8 @@ pub struct Listening {
     pub listener: Listener,
     captures: Receiver<Vec<Capture>>,
     pending: std::cell::RefCell<std::collections::VecDeque<Capture>>,
+    /// Forward results (when the config forwards).
+    exchanges: Receiver<Exchange>,
 }
 
 impl Listening {
@@ -32,10 +35,16 @@ impl Listening {
 
     pub fn with(config: ListenerConfig) -> Self {
         let (output, captures) = crossbeam_channel::bounded(65_536);
-        let listener = Listener::start(
+        let (exchanges_out, exchanges) = crossbeam_channel::bounded(65_536);
+        let outputs = Outputs {
+            captures: output,
+            exchanges: Some(exchanges_out),
+            exchange_ids: Arc::new(AtomicU64::new(1)),
+        };
+        let listener = Listener::start_with(
             config,
             Arc::new(AtomicU64::new(1)),
-            output,
+            outputs,
             Waker::new(),
             None,
         )
@@ -44,7 +53,15 @@ impl Listening {
             listener,
             captures,
             pending: Default::default(),
+            exchanges,
         }
+    }
+
+    /// The next forward result, in the order they finished.
+    pub fn next_exchange(&self) -> Exchange {
+        self.exchanges
+            .recv_timeout(PATIENCE)
+            .expect("a forward result reaches the owner")
     }
 
     pub fn addr(&self) -> SocketAddr {
