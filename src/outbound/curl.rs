@@ -20,10 +20,12 @@ const CURL_ADDS: [&str; 4] = ["User-Agent", "Accept", "Content-Type", "Expect"];
 /// `--data-binary @-`.
 pub fn curl_command(request: &OutRequest) -> String {
     let mut args: Vec<String> = vec!["curl".to_owned(), "--globoff".to_owned()];
-    // `-X HEAD` would wait for a body that never comes.
+    let has_body = !request.body.is_empty() || sends_body(&request.method);
+    // `-X HEAD` would wait for a body that never comes; a POST with data is
+    // curl's default (and `-X POST` would draw a warning).
     if request.method.eq_ignore_ascii_case("HEAD") {
         args.push("--head".to_owned());
-    } else {
+    } else if !(has_body && request.method == "POST") {
         args.push("-X".to_owned());
         args.push(quote(&request.method));
     }
@@ -51,7 +53,6 @@ pub fn curl_command(request: &OutRequest) -> String {
             args.push(quote(&format!("{added}:")));
         }
     }
-    let has_body = !request.body.is_empty() || sends_body(&request.method);
     let literal = std::str::from_utf8(&request.body)
         .ok()
         .filter(|text| !text.contains('\0') && !text.starts_with('@'));
@@ -125,7 +126,7 @@ mod tests {
             .push(("Content-Length".to_owned(), "99".to_owned()));
         assert_eq!(
             curl_command(&request),
-            "curl --globoff -X 'POST' 'http://127.0.0.1:8090/job?a=[1]' \
+            "curl --globoff 'http://127.0.0.1:8090/job?a=[1]' \
 -H 'Content-Type: application/json' -H 'X-Empty;' -H 'User-Agent:' -H 'Accept:' -H 'Expect:' \
 --data-binary '[{\"a\":\"it'\\''s\"}]'"
         );

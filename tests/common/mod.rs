@@ -8,6 +8,7 @@
 
 pub mod front;
 pub mod listening;
+pub mod target;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
