@@ -92,7 +92,6 @@ pub fn end_to_end_headers(received: &Received) -> Vec<(String, String)> {
         .all("connection")
         .flat_map(|value| {
             String::from_utf8_lossy(value)
-                .into_owned()
                 .split(',')
                 .map(|t| t.trim().to_ascii_lowercase())
                 .collect::<Vec<_>>()
