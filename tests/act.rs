@@ -582,3 +582,36 @@ fn curl_commands_deliver_the_exact_bytes() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn replay_and_curl_read_har_files_too() {
+    let target = target();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let originals = vec![
+        request("/candidate?from=har", CANDIDATE_CREATION)
+            .id(3)
+            .headers(&[("Content-Type", "application/json"), ("X-Signature", "s")])
+            .received(),
+    ];
+    let har = dir.path().join("captured.har");
+    std::fs::write(&har, common::har_bytes(&originals, "http://127.0.0.1:8090")).expect("write");
+    let har = har.display().to_string();
+    let replayed = run_to_end(&["replay", &har, "--to", &target.url("")]);
+    assert_eq!(
+        code(&replayed),
+        0,
+        "{}{}",
+        stdout(&replayed),
+        stderr(&replayed)
+    );
+    let delivered = target.next_capture();
+    assert_eq!(delivered.body, originals[0].body);
+    assert_eq!(delivered.head.url(), "/candidate?from=har");
+    let printed = run_to_end(&["curl", &har, "--id", "3", "--to", &target.url("")]);
+    assert_eq!(code(&printed), 0, "{}", stderr(&printed));
+    assert!(
+        stdout(&printed).contains(&format!("'{}'", target.url("/candidate?from=har"))),
+        "{}",
+        stdout(&printed)
+    );
+}
