@@ -75,6 +75,87 @@ the other files are still checked)."
         #[arg(long, value_name = "PATH")]
         candidate_path: Option<String>,
     },
+    /// Send webhook bodies to a URL as the ATS would: one line per answer, then a summary.
+    #[command(
+        after_help = "Exit status: 0 when every answer was 2xx, 1 when some was not \
+(or timed out, or the target was unreachable), 2 for bad arguments or an unreadable file."
+    )]
+    Send {
+        /// Where to POST, e.g. http://127.0.0.1:3000/webhooks/candidate.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// Bodies: files, or spec samples as sample:NAME (job_creation, job_update,
+        /// job_delete, candidate_creation, candidate_update, candidate_delete).
+        #[arg(value_name = "FILE | sample:NAME")]
+        bodies: Vec<String>,
+        /// A header to send, "Name: value" (repeatable); Content-Type replaces the default application/json.
+        #[arg(long = "header", short = 'H', value_name = "K: V")]
+        headers: Vec<String>,
+        /// Times each body is sent.
+        #[arg(long, default_value_t = 1, value_parser = at_least_one, value_name = "N")]
+        repeat: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 1, value_parser = at_least_one, value_name = "C")]
+        concurrency: usize,
+    },
+    /// Play one of the ATS's habits against your endpoints, generated from the spec's samples.
+    #[command(
+        after_help = "Scenarios:\n  lifecycle     job creation, update, delete; then candidate creation, update, delete\n  \
+batch         --size candidate creations in one request\n  \
+duplicate     the same candidate creation delivered twice\n  \
+out-of-order  a job update before its creation; a candidate update after its delete\n  \
+burst         --count distinct candidates created, --concurrency at once\n\n\
+Exit status: 0 when every step was answered 2xx, 1 when some step failed, 2 for bad arguments."
+    )]
+    Scenario {
+        /// lifecycle, batch, duplicate, out-of-order or burst.
+        #[arg(value_name = "NAME", value_parser = parse_scenario)]
+        name: crate::outbound::Scenario,
+        /// Where job events go.
+        #[arg(long, value_name = "URL")]
+        job_url: String,
+        /// Where candidate events go.
+        #[arg(long, value_name = "URL")]
+        candidate_url: String,
+        /// Events in the batch request.
+        #[arg(long, default_value_t = 10, value_parser = at_least_one, value_name = "N")]
+        size: usize,
+        /// Candidates in the burst.
+        #[arg(long, default_value_t = 100, value_parser = at_least_one, value_name = "N")]
+        count: usize,
+        /// Requests in flight at once during a burst (the other scenarios keep their order).
+        #[arg(long, default_value_t = 16, value_parser = at_least_one, value_name = "C")]
+        concurrency: usize,
+    },
+    /// Send captures of a session (or HAR) file again, in capture order, to another base URL.
+    #[command(
+        after_help = "Each capture keeps its method, path, query, headers (minus hop-by-hop ones, \
+Host and Content-Length, which are recomputed) and exact body.\n\n\
+Exit status: 0 when every replay was answered 2xx, 1 when some was not, 2 for bad arguments or an unreadable file."
+    )]
+    Replay {
+        /// The session or HAR file holding the captures.
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// The base URL, e.g. http://127.0.0.1:3000 (the capture's path and query are appended).
+        #[arg(long, value_name = "BASE_URL")]
+        to: String,
+        /// Only the capture with this id (repeatable); all captures when none is given.
+        #[arg(long = "id", value_name = "N")]
+        ids: Vec<u64>,
+    },
+    /// Print a bash command (curl) that sends a capture again, byte for byte.
+    Curl {
+        /// The session or HAR file holding the capture.
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// The capture's id.
+        #[arg(long, value_name = "N")]
+        id: u64,
+        /// The base URL to send to [default: http:// and the capture's Host header].
+        #[arg(long, value_name = "BASE_URL")]
+        to: Option<String>,
+    },
     /// Write the newest unfinished session (left by a crash) as a session file.
     Recover {
         /// The session file to write.
@@ -218,6 +299,19 @@ fn read_body_file(path: &str) -> Result<Box<[u8]>, String> {
         return Err(format!("{path} is over 10 MiB"));
     }
     Ok(bytes.into_boxed_slice())
+}
+
+/// A count of 1 or more.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("\"{text}\" is not a whole number")),
+    }
+}
+
+fn parse_scenario(text: &str) -> Result<crate::outbound::Scenario, String> {
+    text.parse()
 }
 
 /// "info", "warning" or "error".

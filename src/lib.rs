@@ -3,6 +3,7 @@
 //! Data flows one way: listener → session → UI. Everything outside `ui` is
 //! plain Rust, shared with the headless commands.
 
+pub mod act;
 pub mod capture;
 pub mod cli;
 pub mod headless;

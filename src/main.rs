@@ -6,6 +6,10 @@ use hookscope::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // send, scenario, replay and curl have their own exit statuses.
+    if let Some(status) = hookscope::act::dispatch(cli.command.as_ref()) {
+        return ExitCode::from(status);
+    }
     if let Some(Command::Validate {
         files,
         level,
@@ -57,8 +61,14 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        // Handled in `main`: it has its own exit statuses.
-        Some(Command::Validate { .. }) => Ok(()),
+        // Handled in `main`: they have their own exit statuses.
+        Some(
+            Command::Validate { .. }
+            | Command::Send { .. }
+            | Command::Scenario { .. }
+            | Command::Replay { .. }
+            | Command::Curl { .. },
+        ) => Ok(()),
         None => hookscope::ui::run(cli.listen, cli.files, data_dir).map_err(|e| e.to_string()),
     }
 }

@@ -5,7 +5,10 @@
 //! listener's request workers.
 
 pub mod client;
+pub mod curl;
 pub mod outbox;
+pub mod replay;
+pub mod scenario;
 
 use std::time::Duration;
 
@@ -13,7 +16,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 pub use client::{Client, Timeouts};
+pub use curl::curl_command;
 pub use outbox::{ExchangeIds, Outbox};
+pub use replay::replay_request;
+pub use scenario::{Scenario, ScenarioOptions, ScenarioUrls, Step};
 
 /// A request to send, exactly: method, absolute URL, headers in order
 /// (duplicates kept) and body bytes.

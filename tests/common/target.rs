@@ -102,6 +102,15 @@ impl Target {
         format!("http://{addr}")
     }
 
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// Requests received and not yet taken with [`Target::next`].
+    pub fn requests(&self) -> usize {
+        self.got.len()
+    }
+
     /// The next request the target received.
     pub fn next(&self) -> Got {
         self.got
@@ -117,6 +126,11 @@ impl Drop for Target {
             let _ = thread.join();
         }
     }
+}
+
+/// A URL where nothing listens.
+pub fn closed_url(path: &str) -> String {
+    format!("{}{path}", closed_port_url())
 }
 
 /// A base URL where nothing listens: a port just bound and released.
