@@ -5,7 +5,9 @@
 //! listener's request workers.
 
 pub mod client;
+pub mod curl;
 pub mod outbox;
+pub mod replay;
 
 use std::time::Duration;
 
