@@ -856,6 +856,20 @@ impl eframe::App for App {
                 for view in View::ALL {
                     ui.selectable_value(&mut self.view, view, view.title());
                 }
+                if self.view == View::Events && !self.session.is_empty() {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .add_enabled(
+                                !self.visible.is_empty(),
+                                egui::Button::new("Replay shown…"),
+                            )
+                            .on_hover_text("Send the requests the filter shows again, in order")
+                            .clicked()
+                        {
+                            actions.push(Action::ReplayShown);
+                        }
+                    });
+                }
             });
             ui.separator();
             match self.view {
@@ -867,18 +881,6 @@ impl eframe::App for App {
                         self.session.row_count(),
                         self.visible.is_searching(),
                     );
-                    if !self.session.is_empty() {
-                        ui.horizontal(|ui| {
-                            let shown = !self.visible.is_empty();
-                            if ui
-                                .add_enabled(shown, egui::Button::new("Replay shown…"))
-                                .on_hover_text("Send the requests the filter shows again, in order")
-                                .clicked()
-                            {
-                                actions.push(Action::ReplayShown);
-                            }
-                        });
-                    }
                     ui.add_space(4.0);
                     events_table::show(
                         ui,

@@ -445,34 +445,38 @@ fn headers(ui: &mut Ui, state: &mut SendState) {
         .id_salt("send-headers")
         .default_open(true)
         .show(ui, |ui| {
-            egui::Grid::new("send-headers-grid")
-                .num_columns(3)
-                .spacing([8.0, 3.0])
-                .show(ui, |ui| {
-                    let name_label = ui.label(RichText::new("Name").color(palette(ui).muted));
-                    let value_label = ui.label(RichText::new("Value").color(palette(ui).muted));
-                    ui.end_row();
-                    for (i, (name, value)) in state.headers.iter_mut().enumerate() {
-                        ui.add(
-                            egui::TextEdit::singleline(name)
-                                .id_salt(("header-name", i))
-                                .font(egui::TextStyle::Monospace)
-                                .desired_width(180.0),
-                        )
-                        .labelled_by(name_label.id);
-                        ui.add(
-                            egui::TextEdit::singleline(value)
-                                .id_salt(("header-value", i))
-                                .font(egui::TextStyle::Monospace)
-                                .desired_width(360.0),
-                        )
-                        .labelled_by(value_label.id);
-                        if ui.small_button("Remove").clicked() {
-                            remove = Some(i);
-                        }
-                        ui.end_row();
+            // Rows of fixed-width fields: a grid would shrink them to their text.
+            let muted = palette(ui).muted;
+            let (name_label, value_label) = ui
+                .horizontal(|ui| {
+                    let name = ui.label(RichText::new("Name").color(muted));
+                    // Line the value's caption up with its field.
+                    ui.add_space((180.0 - name.rect.width()).max(0.0));
+                    let value = ui.label(RichText::new("Value").color(muted));
+                    (name, value)
+                })
+                .inner;
+            for (i, (name, value)) in state.headers.iter_mut().enumerate() {
+                ui.horizontal(|ui| {
+                    ui.add_sized(
+                        [180.0, 20.0],
+                        egui::TextEdit::singleline(name)
+                            .id_salt(("header-name", i))
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .labelled_by(name_label.id);
+                    ui.add_sized(
+                        [(ui.available_width() - 80.0).clamp(160.0, 480.0), 20.0],
+                        egui::TextEdit::singleline(value)
+                            .id_salt(("header-value", i))
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .labelled_by(value_label.id);
+                    if ui.small_button("Remove").clicked() {
+                        remove = Some(i);
                     }
                 });
+            }
             if ui.small_button("Add header").clicked() {
                 state.headers.push((String::new(), String::new()));
             }
