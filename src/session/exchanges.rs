@@ -53,6 +53,11 @@ impl Exchanges {
         self.next_id()
     }
 
+    /// Whether any capture was forwarded (the table then shows a Forward column).
+    pub fn has_forwards(&self) -> bool {
+        !self.forwards.is_empty()
+    }
+
     /// The id the next exchange should take.
     pub fn next_id(&self) -> u64 {
         self.all.last().map_or(1, |e| e.id + 1)

@@ -11,6 +11,9 @@ use crate::ingest::{Ingest, ListenerState};
 use crate::journal::{self, Journal};
 use crate::listener::ListenerConfig;
 use crate::loading::{Drained, Loaded, Loading};
+use crate::outbound::curl::curl_command;
+use crate::outbound::replay::replay_request;
+use crate::outbound::{Exchange, Origin, OutRequest};
 use crate::session::filter::{Filter, FilteredRows};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
@@ -18,10 +21,14 @@ use crate::waker::Waker;
 
 use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
 use super::files::{ExportKind, ExportScope, FileWork, OpenMode, Outcome};
+use super::outgoing::Outgoing;
 use super::prompts::{self, Prompt};
+use super::replay_dialog::{self, ReplayDialog};
+use super::send_view::{self, OwnUrls, SendState};
 use super::settings::{SavedListener, Settings};
 use super::{
-    detail, entities_view, events_table, filter_bar, overview_view, status_bar, theme, top_bar,
+    detail, entities_view, events_table, exchange_view, filter_bar, overview_view, status_bar,
+    theme, top_bar,
 };
 
 /// How long one frame may spend moving captures into the session, so that
@@ -55,6 +62,22 @@ pub enum Action {
     DiscardNewest,
     DismissPrompt,
     DismissNotice,
+    /// Send a request through the outbox.
+    Submit(Origin, OutRequest),
+    /// Open capture `id`'s body and headers in the Send editor.
+    EditAndSend(u64),
+    /// Ask where to replay these captures (ids in capture order).
+    ReplayTo(Vec<u64>),
+    /// Ask where to replay the captures the filter shows.
+    ReplayShown,
+    Replay {
+        captures: Vec<u64>,
+        base: String,
+        edit_first: bool,
+    },
+    CancelReplay,
+    /// Put a shell command reproducing capture `id` on the clipboard.
+    CopyCurl(u64),
 }
 
 /// How the window starts: a listener already accepting, files to open,
@@ -131,16 +154,18 @@ pub enum View {
     Events,
     Entities,
     Overview,
+    Send,
 }
 
 impl View {
-    const ALL: [View; 3] = [View::Events, View::Entities, View::Overview];
+    const ALL: [View; 4] = [View::Events, View::Entities, View::Overview, View::Send];
 
     fn title(self) -> &'static str {
         match self {
             View::Events => "Events",
             View::Entities => "Entities",
             View::Overview => "Overview",
+            View::Send => "Send",
         }
     }
 }
@@ -182,6 +207,9 @@ pub struct App {
     detail: detail::DetailState,
     top_bar: top_bar::TopBarState,
     title: String,
+    send: SendState,
+    outgoing: Outgoing,
+    replay: Option<ReplayDialog>,
 }
 
 impl App {
@@ -213,6 +241,8 @@ impl App {
         }
 
         let visible = FilteredRows::in_background(Filter::default(), waker.clone());
+        // One counter for sends and the listener's forwards: ids stay unique.
+        let outgoing = Outgoing::new(waker.clone(), startup.ingest.exchange_ids().clone());
         let mut app = Self {
             session: Session::new(),
             top_bar: top_bar::TopBarState::from_config(startup.ingest.config()),
@@ -234,6 +264,9 @@ impl App {
             table: events_table::TableState::default(),
             detail: detail::DetailState::default(),
             title: String::new(),
+            send: SendState::default(),
+            outgoing,
+            replay: None,
         };
         if !startup.files.is_empty() {
             app.open(startup.files, OpenMode::New);
@@ -255,6 +288,77 @@ impl App {
 
     pub fn listener_state(&self) -> ListenerState<'_> {
         self.ingest.state()
+    }
+
+    /// Shows `view` in the central panel.
+    pub fn show_view(&mut self, view: View) {
+        self.view = view;
+    }
+
+    /// Requests sent and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.outgoing.in_flight()
+    }
+
+    /// Requests hookscope sent (sends, replays, forwards...) enter the
+    /// session here, whichever worker made them; the newest sent from the
+    /// window is shown in the Send view.
+    pub fn add_exchanges(&mut self, exchanges: impl IntoIterator<Item = Exchange>) {
+        for exchange in exchanges {
+            if !matches!(exchange.origin, Origin::Forward { .. }) {
+                self.send.follow(exchange.id);
+            }
+            self.session.exchanges.push(exchange);
+        }
+    }
+
+    /// This listener's URLs, offered as targets.
+    fn own_urls(&self) -> OwnUrls {
+        match self.ingest.state() {
+            ListenerState::Listening(listener) => OwnUrls {
+                job: Some(listener.job_url()),
+                candidate: Some(listener.candidate_url()),
+                base: Some(format!("http://{}", listener.local_addr())),
+            },
+            _ => OwnUrls::default(),
+        }
+    }
+
+    fn submit(&mut self, origin: Origin, request: OutRequest) {
+        if let Err(e) = self.outgoing.submit(origin, request) {
+            self.notice = Some(error(e));
+        }
+    }
+
+    fn replay(&mut self, captures: Vec<u64>, base: String, edit_first: bool, ctx: &egui::Context) {
+        self.replay = None;
+        self.send.remember_replay_base(ctx, &base);
+        for id in captures {
+            let Some(capture) = self.session.capture(id) else {
+                continue;
+            };
+            match replay_request(capture.received(), &base) {
+                Ok(request) if edit_first => {
+                    self.send.start_from_replay(capture, request);
+                    self.view = View::Send;
+                    return;
+                }
+                Ok(request) => self.submit(Origin::Replay { capture: id }, request),
+                Err(e) => {
+                    self.notice = Some(error(format!("Could not replay #{id}: {e}")));
+                    return;
+                }
+            }
+        }
+        self.view = View::Send;
+    }
+
+    /// The capture ids the filter shows, in capture order.
+    fn shown_capture_ids(&self) -> Vec<u64> {
+        self.shown_captures()
+            .into_iter()
+            .filter_map(|position| self.session.capture_at(position).map(|c| c.id))
+            .collect()
     }
 
     pub fn notice(&self) -> Option<&Notice> {
@@ -344,8 +448,50 @@ impl App {
         }
     }
 
-    fn apply(&mut self, action: Action) {
+    fn apply(&mut self, action: Action, ctx: &egui::Context) {
         match action {
+            Action::Submit(origin, request) => self.submit(origin, request),
+            Action::EditAndSend(id) => {
+                let own = self.own_urls();
+                if let Some(capture) = self.session.capture(id) {
+                    self.send.start_from_capture(capture, &own);
+                    self.view = View::Send;
+                }
+            }
+            Action::ReplayTo(ids) => {
+                if !ids.is_empty() {
+                    self.replay = Some(ReplayDialog::new(ids, self.send.replay_base()));
+                }
+            }
+            Action::ReplayShown => {
+                let ids = self.shown_capture_ids();
+                if !ids.is_empty() {
+                    self.replay = Some(ReplayDialog::new(ids, self.send.replay_base()));
+                }
+            }
+            Action::Replay {
+                captures,
+                base,
+                edit_first,
+            } => self.replay(captures, base, edit_first, ctx),
+            Action::CancelReplay => self.replay = None,
+            Action::CopyCurl(id) => {
+                let base = self
+                    .own_urls()
+                    .base
+                    .unwrap_or_else(|| format!("http://127.0.0.1:{}", self.ingest.config().port));
+                if let Some(capture) = self.session.capture(id) {
+                    match replay_request(capture.received(), &base) {
+                        Ok(request) => {
+                            ctx.copy_text(curl_command(&request));
+                            self.notice = Some(info(format!(
+                                "Copied a cURL command that sends request #{id} to {base}"
+                            )));
+                        }
+                        Err(e) => self.notice = Some(error(e)),
+                    }
+                }
+            }
             Action::Select(id) => self.selection = Some(id),
             Action::Show(id) => {
                 // A row the filter hides is shown by showing everything.
@@ -456,9 +602,11 @@ impl App {
             Drained::Done => {}
         }
         if let Some(mut load) = self.loading.take() {
-            self.session
+            let next = self
+                .session
                 .exchanges
                 .add_loaded(load.loading.take_exchanges());
+            self.outgoing.ids_from(next);
             self.notice = Some(info(if load.loading.is_cancelled() {
                 format!(
                     "Stopped: {} of {} capture(s) were added",
@@ -605,6 +753,8 @@ impl eframe::App for App {
         if self.ingest.drain_into(&mut self.session, DRAIN_BUDGET) {
             ctx.request_repaint_after(WAKE_DELAY);
         }
+        let answered = self.outgoing.drain();
+        self.add_exchanges(answered);
         self.drain_loading(ctx);
         if let ListenerState::Listening(listener) = self.ingest.state()
             && listener.awaiting_summary() > 0
@@ -642,6 +792,8 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut actions = Vec::new();
+        let own = self.own_urls();
+        self.send.restore(ui.ctx(), &own);
         egui::Panel::top("top_bar")
             .exact_size(theme::BAR_HEIGHT)
             .show(ui, |ui| {
@@ -676,6 +828,25 @@ impl eframe::App for App {
             .default_size(460.0)
             .size_range(320.0..=1400.0)
             .show(ui, |ui| match (self.view, self.entities.selected()) {
+                (View::Send, _) => match send_view::selected(&self.send, &self.session) {
+                    Some(exchange) => {
+                        egui::ScrollArea::vertical()
+                            .id_salt("sent-exchange")
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                ui.add_space(6.0);
+                                exchange_view::show(ui, exchange)
+                            });
+                    }
+                    None => {
+                        ui.centered_and_justified(|ui| {
+                            ui.label(
+                                egui::RichText::new("Send a request to see its answer here")
+                                    .color(theme::palette(ui).muted),
+                            );
+                        });
+                    }
+                },
                 (View::Entities, Some(key)) => {
                     entities_view::history(ui, &self.session, key, &mut actions)
                 }
@@ -691,6 +862,20 @@ impl eframe::App for App {
             ui.horizontal(|ui| {
                 for view in View::ALL {
                     ui.selectable_value(&mut self.view, view, view.title());
+                }
+                if self.view == View::Events && !self.session.is_empty() {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .add_enabled(
+                                !self.visible.is_empty(),
+                                egui::Button::new("Replay shown…"),
+                            )
+                            .on_hover_text("Send the requests the filter shows again, in order")
+                            .clicked()
+                        {
+                            actions.push(Action::ReplayShown);
+                        }
+                    });
                 }
             });
             ui.separator();
@@ -717,6 +902,15 @@ impl eframe::App for App {
                 View::Overview => {
                     overview_view::show(ui, &self.session, &mut self.overview, &mut actions)
                 }
+                View::Send => send_view::show(
+                    ui,
+                    &mut self.send,
+                    &self.session,
+                    &own,
+                    &self.ingest.config().routes,
+                    self.outgoing.in_flight(),
+                    &mut actions,
+                ),
             }
         });
         self.apply_filter();
@@ -724,8 +918,12 @@ impl eframe::App for App {
             prompts::show(ui.ctx(), prompt, &mut actions);
         }
         self.files.show_progress(ui.ctx());
+        if let Some(dialog) = &mut self.replay {
+            replay_dialog::show(ui.ctx(), dialog, &mut actions);
+        }
+        let ctx = ui.ctx().clone();
         for action in actions {
-            self.apply(action);
+            self.apply(action, &ctx);
         }
     }
 

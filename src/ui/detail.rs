@@ -11,6 +11,7 @@ use super::app::Action;
 use super::candidate_pane;
 use super::changes;
 use super::delete_pane;
+use super::exchange_view;
 use super::job_pane::{self, JobView};
 use super::json_tree;
 use super::problems;
@@ -28,10 +29,11 @@ enum Tab {
     Pretty,
     Headers,
     Response,
+    Forwarded,
 }
 
 impl Tab {
-    const ALL: [Tab; 8] = [
+    const ALL: [Tab; 9] = [
         Tab::Event,
         Tab::Changes,
         Tab::Problems,
@@ -40,6 +42,7 @@ impl Tab {
         Tab::Pretty,
         Tab::Headers,
         Tab::Response,
+        Tab::Forwarded,
     ];
 
     fn title(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Tab {
             Tab::Pretty => "Pretty JSON",
             Tab::Headers => "Headers",
             Tab::Response => "Response",
+            Tab::Forwarded => "Forwarded",
         }
     }
 }
@@ -180,8 +184,14 @@ pub fn show(
         state.tab = Tab::Problems;
     }
     ui.add_space(4.0);
+    toolbar(ui, view.capture.id, actions);
+    let forward = session.exchanges.forward_of(view.capture.id);
     ui.horizontal_wrapped(|ui| {
         for tab in Tab::ALL {
+            // Only forwarded captures have the tab (or keep it while it is open).
+            if tab == Tab::Forwarded && forward.is_none() && state.tab != Tab::Forwarded {
+                continue;
+            }
             let problems = view.summary.tally.total() + session.anomaly_kinds(view.id).count();
             let title = match tab {
                 Tab::Problems if problems > 0 => format!("Problems ({problems})"),
@@ -217,7 +227,45 @@ pub fn show(
             Tab::Pretty => raw_views::pretty_json(ui, shown.pretty_body.as_deref()),
             Tab::Headers => raw_views::headers(ui, view.capture),
             Tab::Response => raw_views::response(ui, view.capture, &shown.pretty_response),
+            Tab::Forwarded => match forward {
+                Some(exchange) => exchange_view::show(ui, exchange),
+                None => {
+                    ui.label(
+                        RichText::new("This request was not forwarded.")
+                            .italics()
+                            .color(palette(ui).muted),
+                    );
+                }
+            },
         });
+}
+
+/// What can be done with the capture: send it again, edited or not, or
+/// take it to a shell.
+fn toolbar(ui: &mut Ui, capture: u64, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .small_button("Edit and send…")
+            .on_hover_text("Open its body and headers in the Send view")
+            .clicked()
+        {
+            actions.push(Action::EditAndSend(capture));
+        }
+        if ui
+            .small_button("Replay to…")
+            .on_hover_text("Send this exact request to another server")
+            .clicked()
+        {
+            actions.push(Action::ReplayTo(vec![capture]));
+        }
+        if ui
+            .small_button("Copy as cURL")
+            .on_hover_text("A shell command that sends this exact request to this listener")
+            .clicked()
+        {
+            actions.push(Action::CopyCurl(capture));
+        }
+    });
 }
 
 /// The row's identity and its worst problems; true when the user asks

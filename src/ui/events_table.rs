@@ -68,6 +68,8 @@ pub fn show(
     keyboard_navigation(ui, session, visible, selection, actions);
 
     let p = palette(ui);
+    // Shown once any capture was forwarded.
+    let forwarded = session.exchanges.has_forwards();
     // A click anywhere on a row selects it, so cells must not take clicks
     // for text selection.
     ui.style_mut().interaction.selectable_labels = false;
@@ -87,13 +89,17 @@ pub fn show(
         .column(Column::initial(62.0).clip(true))
         .column(Column::initial(92.0).clip(true))
         .column(Column::initial(56.0).clip(true));
+    if forwarded {
+        table = table.column(Column::initial(110.0).clip(true));
+    }
     let position = |id: RowId| visible.position(session.row_index(id)?);
     if let Some(index) = state.reveal.take().and_then(position) {
         table = table.scroll_to_row(index, None);
     }
     table
         .header(theme::ROW_HEIGHT, |mut header| {
-            for name in COLUMNS {
+            let forward = forwarded.then_some("Forward");
+            for name in COLUMNS.into_iter().chain(forward) {
                 header.col(|ui| {
                     ui.label(RichText::new(name).strong());
                 });
@@ -167,9 +173,28 @@ pub fn show(
                 row.col(|ui| {
                     ui.label(RichText::new(format_size(capture.body.len() as u64)).color(p.muted));
                 });
-                if row.response().clicked() {
+                if forwarded {
+                    row.col(|ui| {
+                        if let Some(exchange) = session.exchanges.forward_of(capture.id) {
+                            super::send_view::answer_cell(ui, exchange);
+                        }
+                    });
+                }
+                let response = row.response();
+                if response.clicked() {
                     actions.push(Action::Select(view.id));
                 }
+                response.context_menu(|ui| {
+                    if ui.button("Edit and send…").clicked() {
+                        actions.push(Action::EditAndSend(capture.id));
+                    }
+                    if ui.button("Replay to…").clicked() {
+                        actions.push(Action::ReplayTo(vec![capture.id]));
+                    }
+                    if ui.button("Copy as cURL").clicked() {
+                        actions.push(Action::CopyCurl(capture.id));
+                    }
+                });
             });
         });
 }

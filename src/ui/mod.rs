@@ -8,6 +8,7 @@ mod detail;
 pub mod dialogs;
 pub mod entities_view;
 mod events_table;
+mod exchange_view;
 mod fields_view;
 mod file_menu;
 mod files;
@@ -15,16 +16,19 @@ mod filter_bar;
 mod icon;
 mod job_pane;
 mod json_tree;
+mod outgoing;
 pub mod overview_view;
 mod problems;
 mod prompts;
 mod raw_views;
+mod replay_dialog;
+pub mod send_view;
 mod settings;
 mod status_bar;
 pub mod theme;
 mod top_bar;
 
-pub use app::{Action, App, Startup};
+pub use app::{Action, App, Startup, View};
 
 use std::path::{Path, PathBuf};
 

@@ -143,7 +143,7 @@ pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
 }
 
 /// Selectable, copyable, not editable; named by its caption for screen readers.
-fn read_only_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
+pub(super) fn read_only_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
     ui.add(
         egui::TextEdit::multiline(&mut text)
             .code_editor()
@@ -152,7 +152,7 @@ fn read_only_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
     .labelled_by(caption);
 }
 
-fn cut_at_char(text: &str, max: usize) -> &str {
+pub(super) fn cut_at_char(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

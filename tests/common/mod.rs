@@ -537,6 +537,44 @@ pub fn settle(harness: &mut Harness<'static, App>) {
     harness.run_steps(10);
 }
 
+/// Steps the app until `done` holds (work on other threads, such as
+/// requests sent through the outbox, wakes it), failing after [`WAIT`].
+pub fn step_until(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    mut done: impl FnMut(&App) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    harness.step();
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run_steps(4);
+}
+
+/// Replaces the text of the text field named `label` as a user would:
+/// focus it, select everything, type.
+pub fn retype(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let role = if harness
+        .query_by_role_and_label(Role::TextInput, label)
+        .is_some()
+    {
+        Role::TextInput
+    } else {
+        Role::MultilineTextInput
+    };
+    harness.get_by_role_and_label(role, label).focus();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(2);
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run_steps(2);
+}
+
 // ---- the real binary --------------------------------------------------------------
 
 /// How long the binary may take to start, answer or exit.

@@ -1,0 +1,87 @@
+//! The window's outbound requests: two outboxes started on first use (sends
+//! in parallel; replays one at a time so they leave in capture order), and
+//! the channel their exchanges come back on.
+
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::outbound::{Client, Exchange, ExchangeIds, Origin, OutRequest, Outbox, Timeouts};
+use crate::waker::Waker;
+
+/// Sends composed in the window run side by side on this many workers.
+const SEND_WORKERS: usize = 4;
+
+pub struct Outgoing {
+    client: Client,
+    ids: ExchangeIds,
+    results: Sender<Exchange>,
+    received: Receiver<Exchange>,
+    waker: Waker,
+    sends: Option<Outbox>,
+    replays: Option<Outbox>,
+    /// Submitted and not back yet.
+    in_flight: usize,
+}
+
+impl Outgoing {
+    pub fn new(waker: Waker, ids: ExchangeIds) -> Self {
+        // Unbounded: workers never wait on the window; the outbox queue
+        // bounds how many requests there can be.
+        let (results, received) = unbounded();
+        Self {
+            client: Client::new(Timeouts::default()),
+            ids,
+            results,
+            received,
+            waker,
+            sends: None,
+            replays: None,
+            in_flight: 0,
+        }
+    }
+
+    /// New exchanges take ids from `next` on (after those opened from files).
+    pub fn ids_from(&self, next: u64) {
+        self.ids.fetch_max(next, Ordering::Relaxed);
+    }
+
+    /// Queues `request`; its exchange comes back through [`Outgoing::drain`].
+    pub fn submit(&mut self, origin: Origin, request: OutRequest) -> Result<(), String> {
+        let in_order = matches!(origin, Origin::Replay { .. });
+        let slot = if in_order {
+            &mut self.replays
+        } else {
+            &mut self.sends
+        };
+        if slot.is_none() {
+            let workers = if in_order { 1 } else { SEND_WORKERS };
+            let outbox = Outbox::start(
+                self.client.clone(),
+                workers,
+                self.ids.clone(),
+                self.results.clone(),
+                self.waker.clone(),
+            )
+            .map_err(|e| format!("Could not start sending: {e}"))?;
+            *slot = Some(outbox);
+        }
+        let Some(outbox) = slot else {
+            return Err("Could not start sending".to_owned());
+        };
+        outbox.submit(origin, request).map_err(|e| e.to_string())?;
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// What has come back since the last call, without waiting.
+    pub fn drain(&mut self) -> Vec<Exchange> {
+        let done: Vec<Exchange> = self.received.try_iter().collect();
+        self.in_flight = self.in_flight.saturating_sub(done.len());
+        done
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+}
