@@ -13,12 +13,13 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use serde_json::json;
 
 use crate::capture::received_now;
+use crate::outbound::replay::{check_base_url, is_hop_by_hop};
 use crate::outbound::{
     Exchange, ExchangeIds, Failure, ForwardMode, OutRequest, OutResponse, Outcome, Timeouts,
 };
 use crate::waker::Waker;
 
-use super::server::{Head, Incoming};
+use super::server::Incoming;
 
 /// The longest a chosen answer may wait.
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
@@ -151,84 +152,7 @@ pub fn check_status(status: u16) -> Result<u16, String> {
 
 /// `http://host[:port][/prefix]` or `https://…`, trimmed of a trailing `/`.
 pub fn parse_base_url(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    let rest = text
-        .strip_prefix("http://")
-        .or_else(|| text.strip_prefix("https://"))
-        .ok_or_else(|| {
-            format!("\"{text}\" is not a base URL: it must start with http:// or https://")
-        })?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() {
-        return Err(format!("\"{text}\" names no host"));
-    }
-    if rest.contains(['?', '#']) || text.contains(char::is_whitespace) {
-        return Err(format!(
-            "\"{text}\" must be a plain base URL (no query, fragment or spaces)"
-        ));
-    }
-    Ok(text.trim_end_matches('/').to_owned())
-}
-
-/// Headers that belong to one connection, not to the request: never passed
-/// on (with `Host` and `Content-Length`, which the next hop recomputes).
-pub fn is_hop_by_hop(name: &str) -> bool {
-    const NAMES: [&str; 11] = [
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    ];
-    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) || name.eq_ignore_ascii_case("expect")
-}
-
-/// The request as the forward target gets it: same method, path, query,
-/// headers (minus hop-by-hop ones and any the `Connection` header names)
-/// and exact body bytes (still content-encoded, as received).
-pub(super) fn forward_request(base_url: &str, head: &Head, body: &[u8]) -> OutRequest {
-    let named: Vec<String> = head
-        .headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-        .flat_map(|(_, v)| {
-            String::from_utf8_lossy(v)
-                .split(',')
-                .map(|t| t.trim().to_ascii_lowercase())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let headers = head
-        .headers
-        .iter()
-        .filter(|(n, _)| !is_hop_by_hop(n) && !named.iter().any(|c| n.eq_ignore_ascii_case(c)))
-        .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
-        .collect();
-    OutRequest {
-        method: head.method.clone(),
-        url: format!("{base_url}{}", path_and_query(&head.target)),
-        headers,
-        body: body.into(),
-    }
-}
-
-/// The origin-form of a request-target: `/path?query`.
-fn path_and_query(target: &str) -> &str {
-    if target.starts_with('/') {
-        return target;
-    }
-    // Absolute form (`http://host/path`): what follows the authority.
-    let after_scheme = target.split_once("://").map_or(target, |(_, rest)| rest);
-    after_scheme
-        .find('/')
-        .and_then(|at| after_scheme.get(at..))
-        .unwrap_or("/")
+    check_base_url(text).map(str::to_owned)
 }
 
 /// The target's answer as hookscope passes it on: its headers minus
@@ -451,35 +375,6 @@ mod tests {
         assert!(parse_base_url("ftp://x").is_err());
         assert!(parse_base_url("http://").is_err());
         assert!(parse_base_url("http://x/?q=1").is_err());
-    }
-
-    #[test]
-    fn forwarded_requests_keep_path_query_and_end_to_end_headers() {
-        let head = Head {
-            method: "POST".to_owned(),
-            target: "/job?x=1".to_owned(),
-            minor_version: 1,
-            headers: vec![
-                ("Host".to_owned(), b"a".to_vec()),
-                ("Connection".to_owned(), b"keep-alive, X-Hop".to_vec()),
-                ("X-Hop".to_owned(), b"1".to_vec()),
-                ("Content-Length".to_owned(), b"2".to_vec()),
-                ("X-Signature".to_owned(), b"abc".to_vec()),
-                ("Content-Type".to_owned(), b"application/json".to_vec()),
-            ],
-        };
-        let request = forward_request("http://t:1", &head, b"{}");
-        assert_eq!(request.url, "http://t:1/job?x=1");
-        assert_eq!(
-            request.headers,
-            vec![
-                ("X-Signature".to_owned(), "abc".to_owned()),
-                ("Content-Type".to_owned(), "application/json".to_owned()),
-            ]
-        );
-        assert_eq!(&*request.body, b"{}");
-        assert_eq!(path_and_query("http://h:1/a?b"), "/a?b");
-        assert_eq!(path_and_query("*"), "/");
     }
 
     #[test]

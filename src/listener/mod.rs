@@ -568,8 +568,9 @@ fn answer(mut request: Incoming, shared: &Shared, lanes: &Lanes) {
     // Only a request received whole can be passed on exactly.
     let complete = matches!(request.body_state, BodyState::Complete);
     let forward = config.forward.as_ref().filter(|_| complete);
+    // The base URL was checked when the listener started.
     let mut forwarded =
-        forward.map(|f| act::forward_request(&f.base_url, &request.head, &received.body));
+        forward.and_then(|f| crate::outbound::replay::replay_request(&received, &f.base_url).ok());
 
     // Journalled before it is answered, so that an acknowledged capture
     // survives the process being killed; numbered in the same breath, so

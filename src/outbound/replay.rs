@@ -6,8 +6,10 @@ use crate::capture::Received;
 
 use super::OutRequest;
 
-/// Headers that belong to one connection (RFC 9110 §7.6.1), never replayed.
-const HOP_BY_HOP: [&str; 8] = [
+/// Headers that belong to one connection (RFC 9110 §7.6.1), never sent on;
+/// `Host` and `Content-Length` are recomputed by the client, and `Expect`
+/// was already answered by whoever received the request.
+const NOT_SENT_ON: [&str; 12] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -16,10 +18,17 @@ const HOP_BY_HOP: [&str; 8] = [
     "transfer-encoding",
     "upgrade",
     "proxy-authenticate",
+    "proxy-authorization",
+    "host",
+    "content-length",
+    "expect",
 ];
 
-/// Recomputed for the new target and body.
-const RECOMPUTED: [&str; 2] = ["host", "content-length"];
+/// Whether a header belongs to the connection rather than to the request
+/// (or answer), so that it is never passed on as it is.
+pub fn is_hop_by_hop(name: &str) -> bool {
+    NOT_SENT_ON.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
 
 /// `received` as a request to `base_url` (`http://` or `https://`, maybe
 /// with a path prefix): base + the captured path and query, its headers
@@ -102,10 +111,8 @@ pub fn end_to_end_headers(received: &Received) -> Vec<(String, String)> {
         .head
         .headers()
         .filter(|header| {
-            let name = header.name.to_ascii_lowercase();
-            !HOP_BY_HOP.contains(&name.as_str())
-                && !RECOMPUTED.contains(&name.as_str())
-                && !named_by_connection.contains(&name)
+            !is_hop_by_hop(header.name)
+                && !named_by_connection.contains(&header.name.to_ascii_lowercase())
         })
         .map(|header| (header.name.to_owned(), header.value_text().into_owned()))
         .collect()
