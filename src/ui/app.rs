@@ -811,6 +811,7 @@ impl eframe::App for App {
                     &mut actions,
                 )
             });
+        top_bar::acting_strip(ui, &self.ingest);
         self.loading_strip(ui);
         if let Some(notice) = &self.notice {
             egui::Panel::top("notice").show(ui, |ui| top_bar::notice(ui, notice, &mut actions));

@@ -85,12 +85,12 @@ pub fn show(
         .column(Column::initial(72.0).clip(true))
         .column(Column::initial(80.0).clip(true))
         .column(Column::initial(88.0).clip(true))
-        .column(Column::remainder().at_least(100.0).clip(true))
+        .column(Column::remainder().at_least(48.0).clip(true))
         .column(Column::initial(62.0).clip(true))
         .column(Column::initial(92.0).clip(true))
         .column(Column::initial(56.0).clip(true));
     if forwarded {
-        table = table.column(Column::initial(110.0).clip(true));
+        table = table.column(Column::initial(72.0).clip(true));
     }
     let position = |id: RowId| visible.position(session.row_index(id)?);
     if let Some(index) = state.reveal.take().and_then(position) {

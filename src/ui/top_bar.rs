@@ -214,10 +214,6 @@ pub fn show(
                         "The listener accepts connections from other machines, not only this one.",
                     );
                 }
-                for note in ingest.config().acting() {
-                    theme::badge(ui, &note, p.warning)
-                        .on_hover_text("Not hookscope's usual behaviour: change it in Settings.");
-                }
             }
             ListenerState::Stopped => {
                 theme::badge(ui, "stopped", p.muted);
@@ -425,4 +421,25 @@ fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions:
     if preference != ui.ctx().options(|o| o.theme_preference) {
         ui.ctx().set_theme(preference);
     }
+}
+
+/// While the listener answers or forwards unlike hookscope's usual, a strip
+/// under the top bar says so in full: a sender's answers depend on it.
+pub fn acting_strip(ui: &mut egui::Ui, ingest: &Ingest) {
+    let ListenerState::Listening(_) = ingest.state() else {
+        return;
+    };
+    let notes = ingest.config().acting();
+    if notes.is_empty() {
+        return;
+    }
+    egui::Panel::top("acting").show(ui, |ui| {
+        let p = palette(ui);
+        ui.horizontal_wrapped(|ui| {
+            for note in &notes {
+                theme::badge(ui, note, p.warning)
+                    .on_hover_text("Not hookscope's usual behaviour: change it in Settings.");
+            }
+        });
+    });
 }
