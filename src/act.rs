@@ -28,9 +28,11 @@ const EXCERPT_CHARS: usize = 80;
 
 /// Runs `command` when it is one of these, returning its exit status.
 pub fn dispatch(command: Option<&Command>) -> Option<u8> {
-    let stdout = &mut std::io::stdout().lock();
+    let stdout = &mut Paced::new(std::io::stdout().lock());
     let stderr = &mut std::io::stderr().lock();
     let client = || Client::new(Timeouts::default());
+    // As many idle connections kept as requests in flight.
+    let pooled = |concurrency: usize| Client::with_connections(Timeouts::default(), concurrency);
     let status = match command? {
         Command::Send {
             url,
@@ -46,7 +48,7 @@ pub fn dispatch(command: Option<&Command>) -> Option<u8> {
                 repeat: *repeat,
                 concurrency: *concurrency,
             };
-            send(&options, &client(), stdout, stderr)
+            send(&options, &pooled(*concurrency), stdout, stderr)
         }
         Command::Scenario {
             name,
@@ -69,7 +71,7 @@ pub fn dispatch(command: Option<&Command>) -> Option<u8> {
                 &urls,
                 &options,
                 *concurrency,
-                &client(),
+                &pooled(*concurrency),
                 stdout,
                 stderr,
             )
@@ -378,6 +380,42 @@ pub fn curl(
 
 // ---- the pool and the figures -------------------------------------------------
 
+/// Buffers lines and writes them out at most every [`Paced::EVERY`] (and on
+/// flush, and when dropped): a send of 50,000 requests then costs a few
+/// hundred writes to the terminal instead of 50,000, and lines still show as
+/// they come (a line written within 50 ms of a flush waits for the next line
+/// or the summary).
+struct Paced<W: Write> {
+    inner: std::io::BufWriter<W>,
+    flushed: Instant,
+}
+
+impl<W: Write> Paced<W> {
+    const EVERY: Duration = Duration::from_millis(50);
+
+    fn new(inner: W) -> Self {
+        Self {
+            inner: std::io::BufWriter::with_capacity(64 * 1024, inner),
+            flushed: Instant::now(),
+        }
+    }
+}
+
+impl<W: Write> Write for Paced<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        if bytes[..written].contains(&b'\n') && self.flushed.elapsed() >= Self::EVERY {
+            self.flush()?;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flushed = Instant::now();
+        self.inner.flush()
+    }
+}
+
 /// Sends requests `0..count` (`request(i)` is the i-th) from at most
 /// `concurrency` threads sharing `client` and its connections; `done` sees
 /// each outcome on the calling thread, as it comes (in order when
@@ -516,6 +554,20 @@ mod tests {
                 .contains("no colon")
         );
         assert!(parse_headers(&["Bad Name: 1".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn paced_lines_all_come_out() {
+        let mut out = Vec::new();
+        {
+            let mut paced = Paced::new(&mut out);
+            for i in 0..1000 {
+                writeln!(paced, "line {i}").unwrap();
+            }
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1000);
+        assert_eq!(text.lines().last(), Some("line 999"));
     }
 
     #[test]
