@@ -56,8 +56,10 @@ struct Run {
 
 struct RunStep {
     label: String,
-    /// "POST http://… · 1.2 KiB".
+    /// "POST http://…".
     sent: String,
+    /// "1.2 KiB".
+    size: String,
     result: Option<StepResult>,
 }
 
@@ -153,12 +155,8 @@ impl ScenarioState {
                 .iter()
                 .map(|step| RunStep {
                     label: step.label.clone(),
-                    sent: format!(
-                        "{} {} · {}",
-                        step.request.method,
-                        step.request.url,
-                        format_size(step.request.body.len() as u64)
-                    ),
+                    sent: format!("{} {}", step.request.method, step.request.url),
+                    size: format_size(step.request.body.len() as u64),
                     result: None,
                 })
                 .collect(),
@@ -290,7 +288,17 @@ fn settings(
 /// editor's).
 fn url_field(ui: &mut Ui, caption: &str, url: &mut String, kind: Kind, send: &mut SendState) {
     ui.horizontal(|ui| {
-        let label = ui.add_sized([110.0, 20.0], egui::Label::new(caption));
+        // Left-aligned captions of one width, so that both fields line up.
+        let label = ui
+            .allocate_ui_with_layout(
+                egui::vec2(110.0, 20.0),
+                Layout::left_to_right(Align::Center),
+                |ui| {
+                    ui.set_min_width(110.0);
+                    ui.label(caption)
+                },
+            )
+            .inner;
         let hint = match kind {
             Kind::Job => "http://localhost:8000/webhooks/job",
             Kind::Candidate => "http://localhost:8000/webhooks/candidate",
@@ -350,13 +358,14 @@ fn results(ui: &mut Ui, state: &ScenarioState, send: &mut SendState) {
         .sense(Sense::click())
         .cell_layout(Layout::left_to_right(Align::Center))
         .column(Column::initial(32.0).clip(true))
-        .column(Column::initial(260.0).clip(true))
+        .column(Column::initial(250.0).clip(true))
         .column(Column::remainder().at_least(160.0).clip(true))
-        .column(Column::initial(150.0).clip(true))
+        .column(Column::initial(70.0).clip(true))
+        .column(Column::initial(120.0).clip(true))
         .column(Column::initial(64.0).clip(true))
         .column(Column::initial(60.0).clip(true))
         .header(theme::ROW_HEIGHT, |mut header| {
-            for name in ["#", "Step", "Sent", "Answer", "Took", ""] {
+            for name in ["#", "Step", "Sent", "Size", "Answer", "Took", ""] {
                 header.col(|ui| {
                     ui.label(RichText::new(name).strong());
                 });
@@ -374,10 +383,14 @@ fn results(ui: &mut Ui, state: &ScenarioState, send: &mut SendState) {
                     ui.label(RichText::new((i + 1).to_string()).color(p.muted));
                 });
                 row.col(|ui| {
-                    ui.label(&step.label);
+                    ui.label(&step.label).on_hover_text(&step.label);
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(&step.sent).monospace());
+                    ui.label(RichText::new(&step.sent).monospace())
+                        .on_hover_text(&step.sent);
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(&step.size).color(p.muted));
                 });
                 match &step.result {
                     None => {
