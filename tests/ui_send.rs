@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::listening::Listening;
+use common::target::{Behaviour, Target, closed_url};
 use common::{
     CANDIDATE_CREATION, JOB_CREATION, JOB_TITLE, app as harness, capture, retype, step_until, time,
 };
@@ -210,4 +211,156 @@ fn forward_results_fill_the_forward_column_and_the_forwarded_tab() {
     harness.get_by_label("Send").click();
     harness.run();
     harness.get_by_label("Sent (0)");
+}
+
+/// (event, entity type) of each row of `capture`.
+fn events_of(capture: &hookscope::capture::Capture) -> Vec<(String, String)> {
+    capture
+        .summary
+        .rows()
+        .iter()
+        .map(|row| {
+            (
+                row.event()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+                row.entity()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Opens the Send view's Scenario mode, points it at these URLs and runs
+/// `scenario`, stepping until its `steps` exchanges are back.
+fn run_scenario(
+    harness: &mut egui_kittest::Harness<'static, hookscope::ui::App>,
+    scenario: &str,
+    job_url: &str,
+    candidate_url: &str,
+    steps: usize,
+) {
+    harness.get_by_label("Send").click();
+    harness.run();
+    harness.get_by_label("Scenario").click();
+    harness.run();
+    harness.get_by_label("No run yet: each step of a run is listed here with its answer.");
+    harness.get_by_label(scenario).click();
+    harness.run();
+    retype(harness, "Job URL", job_url);
+    retype(harness, "Candidate URL", candidate_url);
+    harness.get_by_role_and_label(Role::Button, "Run").click();
+    step_until(harness, "the scenario's answers", |app| {
+        app.session().exchanges.all().len() == steps && app.in_flight() == 0
+    });
+}
+
+#[test]
+fn a_lifecycle_run_from_the_send_view_delivers_six_events_in_order() {
+    let target = Listening::start(Duration::from_secs(5));
+    let mut harness = harness();
+    harness.run();
+    run_scenario(
+        &mut harness,
+        "lifecycle",
+        &target.url("/job"),
+        &target.url("/candidate"),
+        6,
+    );
+
+    let got: Vec<_> = (0..6).map(|_| target.next_capture()).collect();
+    let events: Vec<(String, String)> = got.iter().flat_map(events_of).collect();
+    let want: Vec<(String, String)> = [
+        ("creation", "job"),
+        ("update", "job"),
+        ("delete", "job"),
+        ("creation", "candidate"),
+        ("update", "candidate"),
+        ("delete", "candidate"),
+    ]
+    .iter()
+    .map(|(e, t)| (e.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(events, want, "the target received the six events in order");
+
+    // Answered in step order (ids are given as answers come back), each
+    // started no earlier than the one before (times are to the millisecond).
+    let exchanges = harness.state().session().exchanges.all();
+    let steps: Vec<&str> = exchanges
+        .iter()
+        .filter_map(|e| match &e.origin {
+            Origin::Scenario { step, .. } => Some(step.as_str()),
+            _ => None,
+        })
+        .collect();
+    let order = ["creation", "update", "delete"];
+    for (i, step) in steps.iter().enumerate() {
+        assert!(step.ends_with(order[i % 3]), "{steps:?}");
+        assert!(step.starts_with(if i < 3 { "job " } else { "candidate " }));
+    }
+    for pair in exchanges.windows(2) {
+        assert!(pair[0].id < pair[1].id && pair[0].started_at <= pair[1].started_at);
+    }
+    for exchange in exchanges {
+        assert!(
+            matches!(&exchange.origin, Origin::Scenario { name, .. } if name == "lifecycle"),
+            "{:?}",
+            exchange.origin
+        );
+        assert_eq!(exchange.outcome.status_text(), "200");
+    }
+    harness.get_by_label("6 steps, 0 failed");
+    assert_eq!(harness.get_all_by_label("200").count(), 6);
+    assert!(harness.query_by_label("failed").is_none());
+    // What was sent: method and URL (and size).
+    assert_eq!(
+        harness
+            .get_all_by_label(&format!("POST {}", target.url("/job")))
+            .count(),
+        3
+    );
+
+    // A step clicked shows its exchange beside the list.
+    let first = exchanges[0].clone();
+    let Origin::Scenario { step, .. } = &first.origin else {
+        unreachable!("checked above")
+    };
+    harness.get_by_label(step).click();
+    harness.run();
+    harness.get_by_label_contains(&format!(
+        "#{} scenario lifecycle: {step}, sent at",
+        first.id
+    ));
+}
+
+#[test]
+fn scenario_steps_a_target_fails_or_refuses_are_flagged() {
+    let failing = Target::start(Behaviour::status(500));
+    let mut harness = harness();
+    harness.run();
+    // Job events to a target answering 500, candidate events to a closed port.
+    run_scenario(
+        &mut harness,
+        "out-of-order",
+        &failing.url("/job"),
+        &closed_url("/candidate"),
+        5,
+    );
+    assert_eq!(failing.requests(), 2, "both job steps reached the target");
+    harness.get_by_label("5 steps, 5 failed");
+    assert_eq!(harness.get_all_by_label("failed").count(), 5);
+    assert_eq!(harness.get_all_by_label("500").count(), 2);
+    // In the list, and beside it for the step shown.
+    assert!(harness.query_all_by_label_contains("unreachable").count() >= 3);
+    // The exchanges stay in the session, with what went wrong.
+    let failed = harness
+        .state()
+        .session()
+        .exchanges
+        .all()
+        .iter()
+        .filter(|e| !e.outcome.is_success())
+        .count();
+    assert_eq!(failed, 5);
 }

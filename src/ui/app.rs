@@ -24,6 +24,7 @@ use super::files::{ExportKind, ExportScope, FileWork, OpenMode, Outcome};
 use super::outgoing::Outgoing;
 use super::prompts::{self, Prompt};
 use super::replay_dialog::{self, ReplayDialog};
+use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
 use super::settings::{SavedListener, Settings};
 use super::{
@@ -64,6 +65,11 @@ pub enum Action {
     DismissNotice,
     /// Send a request through the outbox.
     Submit(Origin, OutRequest),
+    /// Send a scenario's steps on `workers` workers of their own.
+    RunScenario {
+        steps: Vec<(Origin, OutRequest)>,
+        workers: usize,
+    },
     /// Open capture `id`'s body and headers in the Send editor.
     EditAndSend(u64),
     /// Ask where to replay these captures (ids in capture order).
@@ -208,6 +214,7 @@ pub struct App {
     top_bar: top_bar::TopBarState,
     title: String,
     send: SendState,
+    scenario: ScenarioState,
     outgoing: Outgoing,
     replay: Option<ReplayDialog>,
 }
@@ -265,6 +272,7 @@ impl App {
             detail: detail::DetailState::default(),
             title: String::new(),
             send: SendState::default(),
+            scenario: ScenarioState::default(),
             outgoing,
             replay: None,
         };
@@ -308,6 +316,7 @@ impl App {
             if !matches!(exchange.origin, Origin::Forward { .. }) {
                 self.send.follow(exchange.id);
             }
+            self.scenario.record(&exchange);
             self.session.exchanges.push(exchange);
         }
     }
@@ -451,6 +460,12 @@ impl App {
     fn apply(&mut self, action: Action, ctx: &egui::Context) {
         match action {
             Action::Submit(origin, request) => self.submit(origin, request),
+            Action::RunScenario { steps, workers } => {
+                if let Err(e) = self.outgoing.submit_run(steps, workers) {
+                    self.scenario.not_sent(&e);
+                    self.notice = Some(error(e));
+                }
+            }
             Action::EditAndSend(id) => {
                 let own = self.own_urls();
                 if let Some(capture) = self.session.capture(id) {
@@ -906,10 +921,13 @@ impl eframe::App for App {
                 View::Send => send_view::show(
                     ui,
                     &mut self.send,
-                    &self.session,
-                    &own,
-                    &self.ingest.config().routes,
-                    self.outgoing.in_flight(),
+                    &mut self.scenario,
+                    send_view::SendContext {
+                        session: &self.session,
+                        own: &own,
+                        routes: &self.ingest.config().routes,
+                        in_flight: self.outgoing.in_flight(),
+                    },
                     &mut actions,
                 ),
             }

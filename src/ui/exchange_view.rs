@@ -2,6 +2,8 @@
 //! headers, then the target's status, headers, body and time, or why there
 //! was no answer. Used by the Send view and the Forwarded tab.
 
+use std::time::Duration;
+
 use chrono::Local;
 use egui::{RichText, Ui};
 
@@ -28,7 +30,12 @@ pub fn origin_text(origin: &Origin) -> String {
 
 /// "42 ms", "1.25 s".
 pub fn elapsed_text(exchange: &Exchange) -> String {
-    let ms = exchange.outcome.elapsed.as_secs_f64() * 1000.0;
+    duration_text(exchange.outcome.elapsed)
+}
+
+/// "42 ms", "1.25 s".
+pub fn duration_text(elapsed: Duration) -> String {
+    let ms = elapsed.as_secs_f64() * 1000.0;
     if ms < 1000.0 {
         format!("{ms:.0} ms")
     } else {

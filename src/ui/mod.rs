@@ -22,6 +22,7 @@ mod problems;
 mod prompts;
 mod raw_views;
 mod replay_dialog;
+mod scenario_panel;
 pub mod send_view;
 mod settings;
 mod status_bar;

@@ -1,6 +1,6 @@
 //! The window's outbound requests: two outboxes started on first use (sends
-//! in parallel; replays one at a time so they leave in capture order), and
-//! the channel their exchanges come back on.
+//! in parallel; replays one at a time so they leave in capture order), one
+//! per scenario run, and the channel their exchanges come back on.
 
 use std::sync::atomic::Ordering;
 
@@ -20,6 +20,8 @@ pub struct Outgoing {
     waker: Waker,
     sends: Option<Outbox>,
     replays: Option<Outbox>,
+    /// The latest scenario run's; an earlier run's finishes on its own.
+    run: Option<Outbox>,
     /// Submitted and not back yet.
     in_flight: usize,
 }
@@ -37,6 +39,7 @@ impl Outgoing {
             waker,
             sends: None,
             replays: None,
+            run: None,
             in_flight: 0,
         }
     }
@@ -71,6 +74,31 @@ impl Outgoing {
         };
         outbox.submit(origin, request).map_err(|e| e.to_string())?;
         self.in_flight += 1;
+        Ok(())
+    }
+
+    /// Queues a scenario's steps on an outbox of their own with `workers`
+    /// workers: one keeps the steps in order, each sent only once the one
+    /// before was answered; more send them side by side.
+    pub fn submit_run(
+        &mut self,
+        steps: impl IntoIterator<Item = (Origin, OutRequest)>,
+        workers: usize,
+    ) -> Result<(), String> {
+        let outbox = Outbox::start(
+            self.client.clone(),
+            workers,
+            self.ids.clone(),
+            self.results.clone(),
+            self.waker.clone(),
+        )
+        .map_err(|e| format!("Could not start sending: {e}"))?;
+        // Dropping the previous run's outbox lets its queue finish.
+        let outbox = self.run.insert(outbox);
+        for (origin, request) in steps {
+            outbox.submit(origin, request).map_err(|e| e.to_string())?;
+            self.in_flight += 1;
+        }
         Ok(())
     }
 

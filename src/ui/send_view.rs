@@ -17,6 +17,7 @@ use crate::session::open::SAMPLES;
 use super::app::Action;
 use super::exchange_view::{elapsed_text, origin_text};
 use super::problems;
+use super::scenario_panel::{self, ScenarioState};
 use super::theme::{self, palette};
 
 /// Which of the ATS's two webhook URLs a body goes to.
@@ -25,6 +26,14 @@ pub enum Kind {
     #[default]
     Job,
     Candidate,
+}
+
+/// What the Send view shows: the request editor, or scenario runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Compose,
+    Scenario,
 }
 
 /// Target URLs kept across runs (in egui's persisted memory).
@@ -50,6 +59,7 @@ pub struct OwnUrls {
 
 pub struct SendState {
     restored: bool,
+    mode: Mode,
     remembered: Remembered,
     kind: Kind,
     method: String,
@@ -75,6 +85,7 @@ impl Default for SendState {
         let (_, body) = SAMPLES[0];
         Self {
             restored: false,
+            mode: Mode::Compose,
             remembered: Remembered::default(),
             kind: Kind::Job,
             method: "POST".to_owned(),
@@ -129,7 +140,8 @@ impl SendState {
         }
     }
 
-    fn target_for(&self, kind: Kind, own: &OwnUrls) -> String {
+    /// Where events of `kind` go: the remembered URL, else this listener's.
+    pub(super) fn target_for(&self, kind: Kind, own: &OwnUrls) -> String {
         let (saved, own) = match kind {
             Kind::Job => (&self.remembered.job_url, &own.job),
             Kind::Candidate => (&self.remembered.candidate_url, &own.candidate),
@@ -139,6 +151,16 @@ impl SendState {
         } else {
             saved.clone()
         }
+    }
+
+    /// Remembers `url` as the target for events of `kind`.
+    pub(super) fn remember_target(&mut self, ctx: &egui::Context, kind: Kind, url: &str) {
+        let url = url.trim().to_owned();
+        match kind {
+            Kind::Job => self.remembered.job_url = url,
+            Kind::Candidate => self.remembered.candidate_url = url,
+        }
+        self.save(ctx);
     }
 
     fn save(&self, ctx: &egui::Context) {
@@ -302,17 +324,46 @@ pub fn check_body(body: &str, kind: Kind, routes: &Routes) -> Vec<Finding> {
     findings
 }
 
-/// The editor above, the list of requests sent below.
+/// Everything the Send view draws with.
+pub struct SendContext<'a> {
+    pub session: &'a Session,
+    pub own: &'a OwnUrls,
+    pub routes: &'a Routes,
+    pub in_flight: usize,
+}
+
+/// The editor above, the list of requests sent below; or, in Scenario
+/// mode, a scenario's settings and its latest run.
 pub fn show(
     ui: &mut Ui,
     state: &mut SendState,
-    session: &Session,
-    own: &OwnUrls,
-    routes: &Routes,
-    in_flight: usize,
+    scenario: &mut ScenarioState,
+    context: SendContext<'_>,
     actions: &mut Vec<Action>,
 ) {
+    let SendContext {
+        session,
+        own,
+        routes,
+        in_flight,
+    } = context;
     state.update_list(session);
+    let before = state.mode;
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut state.mode, Mode::Compose, "Compose")
+            .on_hover_text("Edit one request and send it");
+        ui.selectable_value(&mut state.mode, Mode::Scenario, "Scenario")
+            .on_hover_text("Play one of the ATS's habits: a sequence of requests");
+    });
+    ui.separator();
+    if state.mode == Mode::Scenario {
+        // The editor may have changed the remembered targets meanwhile.
+        if state.mode != before || !scenario.is_loaded() {
+            scenario.load_urls(state, own);
+        }
+        scenario_panel::show(ui, scenario, state, actions);
+        return;
+    }
     state.check(routes);
     let list_height = (ui.available_height() * 0.3).clamp(120.0, 320.0);
     let editor_height = (ui.available_height() - list_height - 12.0).max(200.0);
@@ -371,12 +422,8 @@ fn editor(
             )
             .labelled_by(label.id);
         if response.changed() && state.origin == Origin::Send {
-            let url = state.url.trim().to_owned();
-            match state.kind {
-                Kind::Job => state.remembered.job_url = url,
-                Kind::Candidate => state.remembered.candidate_url = url,
-            }
-            state.save(ui.ctx());
+            let url = state.url.clone();
+            state.remember_target(ui.ctx(), state.kind, &url);
         }
     });
     headers(ui, state);
