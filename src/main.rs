@@ -44,6 +44,10 @@ fn run(cli: Cli) -> Result<(), String> {
     let data_dir = hookscope::paths::data_dir(cli.data_dir.as_deref())?;
     match cli.command {
         Some(Command::Listen { listen, out, count }) => {
+            // `listen` has no saved forward target for a mode to apply to.
+            if listen.forward_mode.is_some() && listen.forward_to.is_none() {
+                return Err("--forward-mode needs --forward-to BASE_URL".to_owned());
+            }
             hookscope::headless::listen(listen.config(), &out, count, &data_dir)
                 .map_err(|e| e.to_string())
         }

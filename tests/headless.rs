@@ -212,3 +212,26 @@ fn listen_with_a_bad_size_is_a_usage_error() {
     assert!(stderr.contains("ten"), "{stderr:?}");
     assert!(!out.exists(), "nothing written on a usage error");
 }
+
+#[test]
+fn listen_with_a_forward_mode_and_no_target_says_so() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = dir.path().join("s.json");
+    let out_arg = out.to_str().expect("a UTF-8 path");
+    let mut run = spawn(&[
+        "listen",
+        "--forward-mode",
+        "proxy",
+        "--port",
+        "0",
+        "--out",
+        out_arg,
+        "--data-dir",
+        &data_dir(&dir),
+    ]);
+    let status = run.wait_exit();
+    assert!(!status.success(), "exit {status}");
+    let stderr = run.stderr_now();
+    assert!(stderr.contains("--forward-to"), "{stderr:?}");
+    assert!(!out.exists(), "nothing written");
+}
