@@ -80,26 +80,6 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// (event, type, id) of every row of a capture.
-fn rows(capture: &Capture) -> Vec<(String, String, String)> {
-    capture
-        .summary
-        .rows()
-        .iter()
-        .map(|row| {
-            (
-                row.event()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default(),
-                row.entity()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default(),
-                row.entity_id.as_deref().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// Three captures as a session file: a candidate with hop-by-hop headers,
 /// a gzip job body sent chunked, and a job delete whose Host is `host`.
 fn session_file(dir: &Path, host: &str) -> (PathBuf, Vec<Received>) {
@@ -292,7 +272,7 @@ fn run_scenario(target: &Listening, scenario: Scenario, options: &ScenarioOption
 fn events(captures: &[Capture]) -> Vec<(String, String)> {
     captures
         .iter()
-        .flat_map(rows)
+        .flat_map(common::rows_of)
         .map(|(event, kind, _)| (event, kind))
         .collect()
 }
@@ -336,7 +316,10 @@ fn every_scenario_delivers_its_events_to_the_target() {
             "/candidate"
         ]
     );
-    let ids: Vec<String> = lifecycle.iter().map(|c| rows(c)[0].2.clone()).collect();
+    let ids: Vec<String> = lifecycle
+        .iter()
+        .map(|c| common::rows_of(c)[0].2.clone())
+        .collect();
     assert!(
         ids[0] == ids[1] && ids[1] == ids[2] && ids[3] == ids[4] && ids[4] == ids[5],
         "{ids:?}"
@@ -345,7 +328,7 @@ fn every_scenario_delivers_its_events_to_the_target() {
 
     run_scenario(&target, Scenario::Batch, &options);
     let batch = target.next_capture();
-    let batch_rows = rows(&batch);
+    let batch_rows = common::rows_of(&batch);
     assert_eq!(batch_rows.len(), 4);
     assert!(
         batch_rows
@@ -372,7 +355,10 @@ fn every_scenario_delivers_its_events_to_the_target() {
             ("update", "candidate"),
         ])
     );
-    let ids: Vec<String> = shuffled.iter().map(|c| rows(c)[0].2.clone()).collect();
+    let ids: Vec<String> = shuffled
+        .iter()
+        .map(|c| common::rows_of(c)[0].2.clone())
+        .collect();
     assert_eq!(ids[0], ids[1]);
     assert!(ids[2] == ids[3] && ids[3] == ids[4], "{ids:?}");
 
@@ -385,7 +371,10 @@ fn every_scenario_delivers_its_events_to_the_target() {
         "{out}"
     );
     let burst: Vec<Capture> = (0..20).map(|_| target.next_capture()).collect();
-    let ids: HashSet<String> = burst.iter().map(|c| rows(c)[0].2.clone()).collect();
+    let ids: HashSet<String> = burst
+        .iter()
+        .map(|c| common::rows_of(c)[0].2.clone())
+        .collect();
     assert_eq!(ids.len(), 20, "20 distinct candidates");
     assert!(
         events(&burst)

@@ -215,20 +215,9 @@ fn forward_results_fill_the_forward_column_and_the_forwarded_tab() {
 
 /// (event, entity type) of each row of `capture`.
 fn events_of(capture: &hookscope::capture::Capture) -> Vec<(String, String)> {
-    capture
-        .summary
-        .rows()
-        .iter()
-        .map(|row| {
-            (
-                row.event()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default(),
-                row.entity()
-                    .map(|e| e.as_str().to_owned())
-                    .unwrap_or_default(),
-            )
-        })
+    common::rows_of(capture)
+        .into_iter()
+        .map(|(event, entity, _)| (event, entity))
         .collect()
 }
 

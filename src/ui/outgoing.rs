@@ -57,20 +57,14 @@ impl Outgoing {
         } else {
             &mut self.sends
         };
-        if slot.is_none() {
-            let workers = if in_order { 1 } else { SEND_WORKERS };
-            let outbox = Outbox::start(
-                self.client.clone(),
-                workers,
-                self.ids.clone(),
-                self.results.clone(),
-                self.waker.clone(),
-            )
-            .map_err(|e| format!("Could not start sending: {e}"))?;
-            *slot = Some(outbox);
-        }
-        let Some(outbox) = slot else {
-            return Err("Could not start sending".to_owned());
+        let outbox = match slot {
+            Some(outbox) => outbox,
+            None => {
+                let workers = if in_order { 1 } else { SEND_WORKERS };
+                let started =
+                    start_outbox(&self.client, workers, &self.ids, &self.results, &self.waker)?;
+                slot.insert(started)
+            }
         };
         outbox.submit(origin, request).map_err(|e| e.to_string())?;
         self.in_flight += 1;
@@ -85,14 +79,7 @@ impl Outgoing {
         steps: impl IntoIterator<Item = (Origin, OutRequest)>,
         workers: usize,
     ) -> Result<(), String> {
-        let outbox = Outbox::start(
-            self.client.clone(),
-            workers,
-            self.ids.clone(),
-            self.results.clone(),
-            self.waker.clone(),
-        )
-        .map_err(|e| format!("Could not start sending: {e}"))?;
+        let outbox = start_outbox(&self.client, workers, &self.ids, &self.results, &self.waker)?;
         // Dropping the previous run's outbox lets its queue finish.
         let outbox = self.run.insert(outbox);
         for (origin, request) in steps {
@@ -112,4 +99,21 @@ impl Outgoing {
     pub fn in_flight(&self) -> usize {
         self.in_flight
     }
+}
+
+fn start_outbox(
+    client: &Client,
+    workers: usize,
+    ids: &ExchangeIds,
+    results: &Sender<Exchange>,
+    waker: &Waker,
+) -> Result<Outbox, String> {
+    Outbox::start(
+        client.clone(),
+        workers,
+        ids.clone(),
+        results.clone(),
+        waker.clone(),
+    )
+    .map_err(|e| format!("Could not start sending: {e}"))
 }

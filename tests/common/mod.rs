@@ -726,3 +726,23 @@ impl Running {
         }
     }
 }
+
+/// (event, entity type, entity id) of every row of a capture.
+pub fn rows_of(capture: &Capture) -> Vec<(String, String, String)> {
+    capture
+        .summary
+        .rows()
+        .iter()
+        .map(|row| {
+            (
+                row.event()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+                row.entity()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+                row.entity_id.as_deref().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
