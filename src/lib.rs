@@ -14,6 +14,7 @@ pub mod listener;
 pub mod loading;
 pub mod outbound;
 pub mod paths;
+pub mod redact;
 pub mod session;
 pub mod summarise;
 pub mod task;
