@@ -13,9 +13,11 @@ use super::Pass;
 use super::policy::Rule;
 use super::pseudonym::is_digits;
 
-/// Whether `body` is one JSON value (UTF-8, nothing after it).
+/// Whether `body` is one JSON value (UTF-8, nothing after it). Strings
+/// that are ignored are not checked for UTF-8 by serde_json: the whole text
+/// is, first.
 pub fn is_json(body: &[u8]) -> bool {
-    serde_json::from_slice::<IgnoredAny>(body).is_ok()
+    std::str::from_utf8(body).is_ok_and(|text| serde_json::from_str::<IgnoredAny>(text).is_ok())
 }
 
 /// The body rules as a tree of pointer tokens, `*` matching any one key or
@@ -633,7 +635,13 @@ mod tests {
 
     #[test]
     fn bodies_that_are_not_json_become_a_placeholder_of_their_length() {
-        for body in [&b"{\"data\": {\"first_name\": \"Zo"[..], b"caf\xe9", b"x", b"[1,]"] {
+        for body in [
+            &b"{\"data\": {\"first_name\": \"Zo"[..],
+            b"caf\xe9",
+            b"{\"data\": {\"first_name\": \"Zo\xe9\"}}",
+            b"x",
+            b"[1,]",
+        ] {
             let redactor = redactor("/data/first_name", Options::default());
             let mut tally = redactor.tally();
             let out = redactor.body(body, &mut tally);
