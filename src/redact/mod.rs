@@ -3,6 +3,13 @@
 //! that a redacted session gives the same findings, entities and diffs as
 //! the original. The key of the pseudonyms is made for each export: the
 //! same value gives the same pseudonym within one export, never across two.
+//!
+//! - `pseudonym`: the keyed hash and the shapes (email, digits, text of a
+//!   length class, ids by a keyed permutation);
+//! - `json`: a JSON body rewritten byte for byte but the values covered;
+//! - `http`: header values, query parameters, Content-Length, codings;
+//! - `echo`: replaced values found again in answers, where no rule looks;
+//! - here: captures and exchanges, on all cores, and the tally.
 
 pub mod policy;
 
