@@ -101,6 +101,11 @@ fn odd_requests() -> Vec<Received> {
     let echoed = candidate(NAME, LAST);
     let plain_echo = candidate("Texte", "Plain-Echo");
 
+    // A finding about a value the export replaces: its type.
+    let typed = edited(&candidate("Typée", "Mal-Typée"), |v| {
+        v[0]["data"]["first_name"] = json!(4242);
+        v[0]["data"]["last_name"] = json!(["Le", "Fèvre"]);
+    });
     let mut requests = vec![
         request("/candidate", candidate_update())
             .id(7)
@@ -160,6 +165,7 @@ fn odd_requests() -> Vec<Received> {
         .id(16)
         .at(time(16))
         .received();
+    requests.push(request("/candidate", typed).id(17).at(time(17)).received());
     requests.push(replaced(
         chosen,
         200,
@@ -627,6 +633,33 @@ fn the_redacted_session_gives_the_same_findings_as_the_original() {
     );
     assert_eq!(findings(&session), want);
     assert_eq!(findings(&har), findings(&original_har));
+
+    // Findings about a replaced value (its type here) are told apart.
+    let routes = Routes::default();
+    let redactor = redactor(77, Options::default());
+    let mut about_values = Vec::new();
+    for capture in hookscope::summarise::all(redacted.captures.clone(), &routes) {
+        for finding in capture.all_findings().into_iter().flatten() {
+            if let Some(rule) = redactor.covering_rule(capture.content(), &finding.pointer) {
+                about_values.push((capture.id, finding.pointer, rule.to_string()));
+            }
+        }
+    }
+    assert_eq!(
+        about_values,
+        [
+            (
+                17,
+                "/0/data/first_name".to_owned(),
+                "/data/first_name".to_owned()
+            ),
+            (
+                17,
+                "/0/data/last_name".to_owned(),
+                "/data/last_name".to_owned()
+            ),
+        ]
+    );
 }
 
 /// What a diff says, without the values.

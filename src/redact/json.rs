@@ -79,6 +79,20 @@ impl Matcher {
         Self { nodes }
     }
 
+    /// The first rule covering the value at `tokens` (an event's pointer,
+    /// split and unescaped) or a value holding it.
+    pub fn covers<'t>(&self, tokens: impl IntoIterator<Item = &'t str>) -> Option<usize> {
+        let mut state: State = SmallVec::from_slice(&[ROOT]);
+        let mut next = State::new();
+        let mut covered = None;
+        for token in tokens {
+            next.clear();
+            covered = first(covered, self.step(&state, token.as_bytes(), &mut next));
+            std::mem::swap(&mut state, &mut next);
+        }
+        covered
+    }
+
     fn is_empty(&self) -> bool {
         self.nodes.len() == 1
     }

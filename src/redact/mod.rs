@@ -291,6 +291,24 @@ impl Redactor {
         }
     }
 
+    /// The rule that covers the value a finding points at (a pointer into
+    /// `content`, the body as its events are read), when there is one: such
+    /// a finding is about a value the export replaced, and its message
+    /// speaks of the pseudonym.
+    pub fn covering_rule(&self, content: &[u8], pointer: &str) -> Option<&Rule> {
+        let mut tokens = pointer
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"));
+        // In an array body, the first token is the event's index.
+        if content.trim_ascii_start().first() == Some(&b'[') {
+            tokens.next()?;
+        }
+        let tokens: Vec<String> = tokens.collect();
+        let rule = self.matcher.covers(tokens.iter().map(String::as_str))?;
+        self.policy.rules.get(rule)
+    }
+
     fn header_rule(&self, name: &str) -> Option<usize> {
         self.headers
             .iter()
@@ -694,4 +712,85 @@ fn rand_key() -> u128 {
     let a = state.hash_one(0u8) as u128;
     let b = RandomState::new().hash_one(1u8) as u128;
     (a << 64) | b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_about_replaced_values_are_told_apart() {
+        let redactor = Redactor::with_key(Policy::default(), Options::default(), 1);
+        let array = b" [{}]";
+        let rule = |content: &[u8], pointer: &str| {
+            redactor
+                .covering_rule(content, pointer)
+                .map(ToString::to_string)
+        };
+        assert_eq!(
+            rule(array, "/0/data/first_name").as_deref(),
+            Some("/data/first_name")
+        );
+        assert_eq!(
+            rule(b"{}", "/data/first_name").as_deref(),
+            Some("/data/first_name")
+        );
+        assert_eq!(
+            rule(array, "/1/data/action/2/attachment/0/text").as_deref(),
+            Some("/data/action/*/attachment/*/text")
+        );
+        // Above or beside a covered value: about the structure, not a value.
+        assert_eq!(rule(array, "/0/data/action/2/consultant"), None);
+        assert_eq!(rule(array, "/0/data/id"), None);
+        assert_eq!(rule(array, ""), None);
+        // Under a covered value (a rule may cover an object).
+        let whole = Redactor::with_key(
+            Policy::parse("/data/action/*/form").unwrap(),
+            Options::default(),
+            1,
+        );
+        assert!(
+            whole
+                .covering_rule(b"{}", "/data/action/0/form/input/3/answer")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn tallies_merge_in_order_with_the_first_examples() {
+        let example = |before: &str| Example {
+            before: before.to_owned(),
+            after: "x".to_owned(),
+        };
+        let tally = |replaced, examples: &[&str]| Tally {
+            rules: vec![RuleTally {
+                rule: "/data/email".to_owned(),
+                replaced,
+                examples: examples.iter().map(|e| example(e)).collect(),
+            }],
+            unparsed_replaced: 1,
+            unparsed_kept: 2,
+            ids: 3,
+            echoes: 4,
+        };
+        let mut all = tally(2, &["a", "b"]);
+        all.merge(tally(5, &["b", "c", "d"]));
+        assert_eq!(all.rules[0].replaced, 7);
+        let kept: Vec<&str> = all.rules[0]
+            .examples
+            .iter()
+            .map(|e| e.before.as_str())
+            .collect();
+        assert_eq!(kept, ["a", "b", "c"]);
+        assert_eq!(
+            (
+                all.unparsed_replaced,
+                all.unparsed_kept,
+                all.ids,
+                all.echoes
+            ),
+            (2, 4, 6, 8)
+        );
+        assert_eq!(all.total(), 7 + 2 + 6 + 8);
+    }
 }
