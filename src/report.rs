@@ -472,13 +472,6 @@ fn section(
         code(capture.head.url())
     );
     let _ = writeln!(md, "- Answered: {}", capture.status());
-    if let Some(kind) = capture.head.header("content-type") {
-        let _ = writeln!(
-            md,
-            "- Content-Type: {}",
-            text(&String::from_utf8_lossy(kind))
-        );
-    }
     let mut size = format!("{} bytes", capture.body.len());
     if let Some(decoded) = &capture.decoded {
         let _ = write!(
@@ -489,6 +482,16 @@ fn section(
         );
     }
     let _ = writeln!(md, "- Body: {}", text(&size));
+    if capture.head.header_count() > 0 {
+        md.push_str("- Headers:\n");
+        for header in capture.head.headers() {
+            let _ = writeln!(
+                md,
+                "  - {}",
+                code(&format!("{}: {}", header.name, header.value_text()))
+            );
+        }
+    }
     if !summary.label.is_empty() {
         let _ = writeln!(md, "- Label: {}", text(&summary.label));
     }
@@ -884,6 +887,10 @@ mod tests {
         )));
         assert!(md.contains("**Not redacted**"));
         assert!(md.contains("- Job path: /job"));
+        assert!(
+            md.contains("- Headers:\n  - `Content-Type: application/json`\n"),
+            "{md}"
+        );
 
         // "Copy as Markdown" gives the same section.
         let row = RowId { capture: 1, row: 1 };
