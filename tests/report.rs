@@ -188,9 +188,11 @@ fn the_report_zip_holds_three_files_that_read() {
     for id in 1..=9 {
         assert!(md.contains(&format!("\n## Capture {id}")), "{id}: {md}");
     }
-    // The odd bodies are shown as what they are.
-    assert!(md.contains("The body is not UTF-8"), "{md}");
-    assert!(md.contains("The body is not valid JSON"), "{md}");
+    // Redacted, the two bodies that are not JSON are replaced whole.
+    assert!(
+        stdout.contains("2 body(ies) not JSON replaced whole"),
+        "{stdout}"
+    );
     assert!(md.contains("```json\n"), "{md}");
 
     if let Some(output) = unzip_test(&out) {
@@ -266,7 +268,11 @@ fn reports_are_redacted_unless_told_not_to() {
     } = bundle(&plain);
     assert!(md.contains("**Not redacted**"), "{md}");
     assert!(md.contains(FIRST_NAME), "{md}");
+    assert!(md.contains("Zoë <b>O'Brien</b>"), "{md}");
     assert!(String::from_utf8_lossy(&json).contains(FIRST_NAME));
+    // The bodies that are not JSON are shown as what they are.
+    assert!(md.contains("The body is not UTF-8"), "{md}");
+    assert!(md.contains("The body is not valid JSON"), "{md}");
 
     let redacted = dir.path().join("redacted.zip");
     let stdout = ok(&run(&[p("report"), &session, p("--out"), &redacted]));
@@ -278,9 +284,19 @@ fn reports_are_redacted_unless_told_not_to() {
     } = bundle(&redacted);
     assert!(md.contains("with the default policy"), "{md}");
     assert!(redacted_count(&stdout) > 0, "{stdout}");
+    // One redaction for the three files: a pseudonym is the same in each.
+    let read = file::read(&json, &Routes::default()).unwrap();
+    let candidate: Value = serde_json::from_slice(&read.captures[3].body).unwrap();
+    let pseudonym = candidate[0]["data"]["first_name"].as_str().unwrap();
+    assert_ne!(pseudonym, FIRST_NAME);
+    assert!(
+        md.contains(&format!("\"first_name\": \"{pseudonym}\"")),
+        "{md}"
+    );
     let har = har.to_string();
+    assert!(har.contains(pseudonym), "{pseudonym}");
     let json = String::from_utf8_lossy(&json);
-    for personal in [FIRST_NAME, CONSULTANT, "s3cr3t-token"] {
+    for personal in [FIRST_NAME, CONSULTANT, "s3cr3t-token", "Zoë", "O'Brien"] {
         assert!(!md.contains(personal), "{personal} in report.md");
         assert!(!json.contains(personal), "{personal} in session.json");
         assert!(!har.contains(personal), "{personal} in session.har");
