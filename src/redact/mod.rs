@@ -327,16 +327,11 @@ impl Redactor {
         through_codings(headers, body, |content| self.redact_body(pass, content))
     }
 
-    fn redact_pairs(
-        &self,
-        pass: &mut Pass<'_>,
-        pairs: &[(String, String)],
-    ) -> Vec<(String, String)> {
+    fn redact_pairs(&self, pass: &mut Pass<'_>, pairs: &[(String, String)]) -> Vec<(String, String)> {
         pairs
             .iter()
             .map(|(name, value)| {
-                let value =
-                    http::header(pass, name, value.as_bytes()).unwrap_or_else(|| value.clone());
+                let value = http::header(pass, name, value.as_bytes()).unwrap_or_else(|| value.clone());
                 (name.clone(), value)
             })
             .collect()

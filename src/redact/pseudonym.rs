@@ -186,11 +186,7 @@ impl Keyed {
         }
         let bits = 64 - (size - 1).leading_zeros();
         let half = bits.div_ceil(2);
-        let mask = if half >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << half) - 1
-        };
+        let mask = if half >= 64 { u64::MAX } else { (1u64 << half) - 1 };
         let mut x = value;
         loop {
             let (mut left, mut right) = (x >> half, x & mask);
@@ -302,12 +298,9 @@ fn is_email(value: &str) -> bool {
         && local.len() <= 64
         && printable(local)
         && domain.contains('.')
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 /// Whether `raw` is a JSON number (as opposed to a phone or a string).
@@ -404,12 +397,7 @@ mod tests {
 
     #[test]
     fn a_phone_keeps_its_digit_count_and_separators() {
-        for value in [
-            "06 12 34 56 78",
-            "+33 (0)6.12.34.56.78",
-            "0612345678",
-            "+1-202-555-0143",
-        ] {
+        for value in ["06 12 34 56 78", "+33 (0)6.12.34.56.78", "0612345678", "+1-202-555-0143"] {
             let p = keyed().string(value).unwrap();
             assert_eq!(p.len(), value.len(), "{value} → {p}");
             for (a, b) in value.bytes().zip(p.bytes()) {
@@ -460,10 +448,7 @@ mod tests {
                 p.bytes().all(|b| b.is_ascii_alphabetic() || b == b' '),
                 "only letters and spaces: {p}"
             );
-            assert!(
-                !p.starts_with(' ') && !p.ends_with(' ') && !p.contains("  "),
-                "{p:?}"
-            );
+            assert!(!p.starts_with(' ') && !p.ends_with(' ') && !p.contains("  "), "{p:?}");
         }
         assert_eq!(keyed().string(""), None, "empty stays empty");
         assert_eq!(keyed().string("   "), None, "blank stays blank");
@@ -489,9 +474,7 @@ mod tests {
 
     #[test]
     fn numbers_keep_sign_digit_count_and_form() {
-        for raw in [
-            "0", "7", "42", "-3144", "12.5", "0.25", "-1.5e10", "6.02E23", "1e308",
-        ] {
+        for raw in ["0", "7", "42", "-3144", "12.5", "0.25", "-1.5e10", "6.02E23", "1e308"] {
             let p = keyed().digits(raw);
             assert_eq!(p.len(), raw.len(), "{raw} → {p}");
             let value: serde_json::Value = serde_json::from_str(&p).unwrap();
@@ -524,11 +507,7 @@ mod tests {
         let keyed = keyed();
         let mut cache = IdCache::default();
         for digits in 1..=4u32 {
-            let low = if digits == 1 {
-                1
-            } else {
-                10u64.pow(digits - 1)
-            };
+            let low = if digits == 1 { 1 } else { 10u64.pow(digits - 1) };
             let high = 10u64.pow(digits);
             let mut seen = std::collections::HashSet::new();
             let mut moved = 0;
@@ -555,21 +534,14 @@ mod tests {
         // Cached or not, the same.
         let fresh = keyed.id_digits("3144", &mut IdCache::default());
         assert_eq!(keyed.id_digits("3144", &mut cache), fresh);
-        assert_ne!(
-            Keyed::new(1).id_digits("3144", &mut IdCache::default()),
-            fresh
-        );
+        assert_ne!(Keyed::new(1).id_digits("3144", &mut IdCache::default()), fresh);
     }
 
     #[test]
     fn nineteen_digit_ids_stay_in_range() {
         let keyed = keyed();
         let mut cache = IdCache::default();
-        for id in [
-            "9999999999999999999",
-            "1000000000000000000",
-            "18446744073709551615",
-        ] {
+        for id in ["9999999999999999999", "1000000000000000000", "18446744073709551615"] {
             let p = keyed.id_digits(id, &mut cache);
             assert_eq!(p.len(), id.len(), "{id} → {p}");
             assert!(!p.starts_with('0'), "{id} → {p}");

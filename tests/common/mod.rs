@@ -84,6 +84,21 @@ pub const SAMPLES: [Sample; 6] = [
     },
 ];
 
+/// A sample (or any JSON body) changed by `edit`, written compactly.
+pub fn edited(body: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    edit(&mut value);
+    value.to_string()
+}
+
+/// `bytes` gzip-encoded, as a sender with `Content-Encoding: gzip` sends them.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip into memory");
+    encoder.finish().expect("gzip into memory")
+}
+
 // ---- times -------------------------------------------------------------------
 
 /// A fixed time, parsed.
