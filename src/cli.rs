@@ -44,14 +44,74 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         count: Option<u64>,
     },
-    /// Convert a session file to HAR 1.2.
+    /// Write a session (or HAR) file as a session file or as HAR 1.2, redacted if asked.
+    #[command(
+        after_help = "Either --out FILE (a session file; HAR with --har) or --har OUT.\n\n\
+With --redact, personal data is replaced by pseudonyms of the same shape (the policy \
+`hookscope redact --print-policy` prints, or --redact-policy FILE); the same value gets \
+the same pseudonym throughout one export."
+    )]
     Export {
-        /// The hookscope session file to read.
+        /// The hookscope session or HAR file to read.
         #[arg(value_name = "SESSION")]
         session: PathBuf,
-        /// The HAR file to write.
-        #[arg(long, value_name = "OUT")]
-        har: PathBuf,
+        /// The file to write: a session file, or HAR with --har.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write HAR 1.2: to OUT, or to the --out file.
+        #[arg(long, value_name = "OUT", num_args = 0..=1)]
+        har: Option<Option<PathBuf>>,
+        /// Replace personal data with pseudonyms.
+        #[arg(long)]
+        redact: bool,
+        #[command(flatten)]
+        redaction: RedactArgs,
+    },
+    /// Write a session (or HAR) file with its personal data replaced by pseudonyms
+    /// (as `export --redact`).
+    Redact {
+        /// The hookscope session or HAR file to read.
+        #[arg(value_name = "SESSION", required_unless_present = "print_policy")]
+        session: Option<PathBuf>,
+        /// The file to write: a session file, or HAR with --har.
+        #[arg(long, value_name = "FILE", required_unless_present = "print_policy")]
+        out: Option<PathBuf>,
+        /// Write HAR 1.2 rather than a session file.
+        #[arg(long)]
+        har: bool,
+        /// Print the default policy (a starting point for --redact-policy) and exit.
+        #[arg(long, conflicts_with_all = ["session", "out", "har"])]
+        print_policy: bool,
+        #[command(flatten)]
+        redaction: RedactArgs,
+    },
+    /// Write a bug report: a zip of report.md, session.json and session.har, redacted.
+    #[command(
+        after_help = "report.md holds hookscope's version and OS, the webhook paths, what was \
+redacted (counts only), a table of the events with their findings and anomalies, and each \
+event's body. The three files are redacted by one pass: a pseudonym is the same in each."
+    )]
+    Report {
+        /// The hookscope session or HAR file to read.
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// The zip to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only the capture with this id (repeatable); all captures when none is given.
+        #[arg(long = "id", value_name = "N")]
+        ids: Vec<u64>,
+        /// Keep personal data: the report holds everything as received.
+        #[arg(long)]
+        no_redact: bool,
+        #[command(flatten)]
+        redaction: RedactArgs,
+        /// Path that receives job webhooks [default: inferred from the session's answers, else /job].
+        #[arg(long, value_name = "PATH")]
+        job_path: Option<String>,
+        /// Path that receives candidate webhooks [default: inferred, else /candidate].
+        #[arg(long, value_name = "PATH")]
+        candidate_path: Option<String>,
     },
     /// Check payload, session or HAR files against the spec and print every finding.
     #[command(
@@ -162,6 +222,27 @@ Exit status: 0 when every replay was answered 2xx, 1 when some was not, 2 for ba
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+/// How to redact, for the commands that do.
+#[derive(Clone, Debug, Default, Args)]
+pub struct RedactArgs {
+    /// The redaction policy: a file of rules as `hookscope redact --print-policy` prints them.
+    #[arg(long, value_name = "FILE")]
+    pub redact_policy: Option<PathBuf>,
+    /// Map ids to pseudonyms too (consistently: an id stays an id).
+    #[arg(long)]
+    pub redact_ids: bool,
+    /// Keep bodies that are not JSON as they are, rather than replacing them whole.
+    #[arg(long)]
+    pub keep_unparsed: bool,
+}
+
+impl RedactArgs {
+    /// Whether any redaction option was given.
+    pub fn any(&self) -> bool {
+        self.redact_policy.is_some() || self.redact_ids || self.keep_unparsed
+    }
 }
 
 /// Listener options; each one given overrides the saved setting.

@@ -6,6 +6,7 @@
 pub mod act;
 pub mod capture;
 pub mod cli;
+pub mod export;
 pub mod headless;
 pub mod hs;
 pub mod ingest;
@@ -15,6 +16,7 @@ pub mod loading;
 pub mod outbound;
 pub mod paths;
 pub mod redact;
+pub mod report;
 pub mod session;
 pub mod summarise;
 pub mod task;

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use hookscope::capture::Routes;
 use hookscope::cli::{Cli, Command};
+use hookscope::export::{self, Kind};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -51,9 +52,84 @@ fn run(cli: Cli) -> Result<(), String> {
             hookscope::headless::listen(listen.config(), &out, count, &data_dir)
                 .map_err(|e| e.to_string())
         }
-        Some(Command::Export { session, har }) => {
-            let entries = hookscope::session::har::export_session(&session, &har)?;
-            println!("wrote {entries} HAR entries to {}", har.display());
+        Some(Command::Export {
+            session,
+            out,
+            har,
+            redact,
+            redaction,
+        }) => {
+            let (out, kind) = match (out, har) {
+                (Some(out), None) => (out, Kind::Session),
+                (Some(out), Some(None)) | (None, Some(Some(out))) => (out, Kind::Har),
+                (Some(_), Some(Some(_))) => {
+                    return Err("give --out FILE --har, or --har OUT, not both".to_owned());
+                }
+                (None, _) => {
+                    return Err("give --out FILE (with --har for HAR), or --har OUT".to_owned());
+                }
+            };
+            if !redact && redaction.any() {
+                return Err(
+                    "--redact-policy, --redact-ids and --keep-unparsed apply with --redact"
+                        .to_owned(),
+                );
+            }
+            let redactor = redact.then(|| export::redactor(&redaction)).transpose()?;
+            println!(
+                "{}",
+                export::export(&session, &out, kind, redactor.as_ref())?
+            );
+            Ok(())
+        }
+        Some(Command::Redact {
+            session,
+            out,
+            har,
+            print_policy,
+            redaction,
+        }) => {
+            if print_policy {
+                print!("{}", hookscope::redact::DEFAULT_TEXT);
+                return Ok(());
+            }
+            let (Some(session), Some(out)) = (session, out) else {
+                return Err("give SESSION and --out FILE, or --print-policy".to_owned());
+            };
+            let redactor = export::redactor(&redaction)?;
+            let kind = if har { Kind::Har } else { Kind::Session };
+            println!("{}", export::export(&session, &out, kind, Some(&redactor))?);
+            Ok(())
+        }
+        Some(Command::Report {
+            session,
+            out,
+            ids,
+            no_redact,
+            redaction,
+            job_path,
+            candidate_path,
+        }) => {
+            if no_redact && redaction.any() {
+                return Err(
+                    "--redact-policy, --redact-ids and --keep-unparsed do not apply with --no-redact"
+                        .to_owned(),
+                );
+            }
+            let redactor = (!no_redact)
+                .then(|| export::redactor(&redaction))
+                .transpose()?;
+            println!(
+                "{}",
+                export::report(export::ReportRequest {
+                    input: session,
+                    out,
+                    ids,
+                    redactor,
+                    job_path,
+                    candidate_path,
+                })?
+            );
             Ok(())
         }
         Some(Command::Recover { out }) => {

@@ -4,11 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use chrono::{DateTime, Duration, FixedOffset};
-use common::{AsReceived, CANDIDATE_CREATION, SAMPLES, assert_same_request, header_pairs, request};
+use common::{
+    AsReceived, CANDIDATE_CREATION, SAMPLES, assert_same_request, har_validator, header_pairs,
+    request,
+};
 use hookscope::capture::{Answer, Capture, Received, Refusal, Routes};
 use hookscope::session::{file, har};
 use serde_json::{Value, json};
@@ -758,41 +761,6 @@ fn export_command_sends_the_responses_of_custom_webhook_paths() {
             capture.head.url()
         );
     }
-}
-
-// ---------------------------------------------------------------------------
-// har-validator (installed by .ci/run into .ci/node)
-
-/// Runs tests/har_validate.js on `files`; `None` when the validator is not
-/// installed outside CI (in CI that is a failure).
-fn har_validator(files: &[PathBuf]) -> Option<Output> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let installed = root
-        .join(".ci/node/node_modules/har-validator/package.json")
-        .is_file();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !installed || !node {
-        let why = if node {
-            "har-validator is not installed in .ci/node"
-        } else {
-            "node is not on PATH"
-        };
-        if std::env::var_os("CI").is_some() {
-            panic!("{why}: CI must validate HAR output; bash .ci/run installs har-validator");
-        }
-        eprintln!("skipped: run bash .ci/run to install har-validator ({why})");
-        return None;
-    }
-    Some(
-        Command::new("node")
-            .arg(root.join("tests/har_validate.js"))
-            .args(files)
-            .output()
-            .expect("run node tests/har_validate.js"),
-    )
 }
 
 #[test]

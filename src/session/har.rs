@@ -22,9 +22,7 @@
 //! times).
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -985,61 +983,25 @@ fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 // ---------------------------------------------------------------------------
-// `hookscope export SESSION --har OUT`
-
-/// Reads a native session file and writes it as HAR (its captures, then its
-/// exchanges); returns the number of entries. Errors name the file and the
-/// reason; no partial HAR is left.
-pub fn export_session(session: &Path, har: &Path) -> Result<usize, String> {
-    let bytes = std::fs::read(session)
-        .map_err(|e| format!("cannot read session {}: {e}", session.display()))?;
-    let SessionFile {
-        captures,
-        exchanges,
-    } = file::read(&bytes, &Routes::default())
-        .map_err(|e| format!("{}: {e}", session.display()))?;
-    drop(bytes);
-    if let (Ok(a), Ok(b)) = (session.canonicalize(), har.canonicalize())
-        && a == b
-    {
-        return Err(format!(
-            "{}: the HAR would overwrite the session it is made from",
-            har.display()
-        ));
-    }
-    let captures = with_inferred_routes(captures);
-
-    let written = File::create(har).and_then(|out| {
-        let mut out = BufWriter::new(out);
-        write(&mut out, &captures, &exchanges, DEFAULT_ORIGIN)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(har);
-        return Err(format!("cannot write {}: {e}", har.display()));
-    }
-    // The session's exchanges all name captures it holds, unless edited.
-    let mut written = file::Written::new(&exchanges);
-    captures.iter().for_each(|c| written.note(c.id));
-    Ok(captures.len() + exchanges.iter().filter(|e| written.keeps(e)).count())
-}
+// Webhook paths of a file
 
 /// A session file does not say which paths were the webhook paths, and the
 /// response body is derived from them. When the default paths do not explain
 /// the statuses that were sent, the paths are inferred from the captures
-/// that were not refused (404/405) and the answers derived again.
-fn with_inferred_routes(captures: Vec<Received>) -> Vec<Received> {
+/// that were not refused (404/405) and the answers derived again. Takes
+/// captures read with the default paths; returns them with the paths used.
+pub fn with_inferred_routes(captures: Vec<Received>) -> (Vec<Received>, Routes) {
     if !captures
         .iter()
         .any(|c| matches!(c.answer, Answer::Recorded(_)))
     {
-        return captures;
+        return (captures, Routes::default());
     }
     let routes = infer_routes(&captures);
     if routes == Routes::default() {
-        return captures;
+        return (captures, routes);
     }
-    captures
+    let captures = captures
         .into_iter()
         .map(|c| {
             let status = c.status();
@@ -1052,7 +1014,8 @@ fn with_inferred_routes(captures: Vec<Received>) -> Vec<Received> {
                 &routes,
             )
         })
-        .collect()
+        .collect();
+    (captures, routes)
 }
 
 fn infer_routes(captures: &[Received]) -> Routes {

@@ -171,6 +171,25 @@ impl Session {
         Self::default()
     }
 
+    /// A session of these requests, summarised on all cores, and these
+    /// exchanges: for work that has them all at once (a report, the
+    /// command line).
+    pub fn of(
+        received: Vec<crate::capture::Received>,
+        exchanges: Vec<crate::outbound::Exchange>,
+        routes: &crate::capture::Routes,
+    ) -> Self {
+        let mut session = Self::new();
+        session.reserve(received.len());
+        for capture in crate::summarise::all(received, routes) {
+            session.push(capture);
+        }
+        for exchange in exchanges {
+            session.exchanges.push(exchange);
+        }
+        session
+    }
+
     /// Makes room for `more` captures of one row or so, so that adding them
     /// never stops to grow a table at once.
     pub fn reserve(&mut self, more: usize) {

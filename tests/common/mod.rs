@@ -761,3 +761,61 @@ pub fn rows_of(capture: &Capture) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+// ---- standard readers of what hookscope writes -------------------------------------
+
+/// Runs tests/har_validate.js (har-validator, installed by .ci/run into
+/// .ci/node) on `files`; `None` when the validator or node is missing
+/// outside CI (in CI that is a failure).
+pub fn har_validator(files: &[PathBuf]) -> Option<Output> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let installed = root
+        .join(".ci/node/node_modules/har-validator/package.json")
+        .is_file();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed || !node {
+        let why = if node {
+            "har-validator is not installed in .ci/node"
+        } else {
+            "node is not on PATH"
+        };
+        if std::env::var_os("CI").is_some() {
+            panic!("{why}: CI must validate HAR output; bash .ci/run installs har-validator");
+        }
+        eprintln!("skipped: run bash .ci/run to install har-validator ({why})");
+        return None;
+    }
+    Some(
+        Command::new("node")
+            .arg(root.join("tests/har_validate.js"))
+            .args(files)
+            .output()
+            .expect("run node tests/har_validate.js"),
+    )
+}
+
+/// `unzip -t FILE` (Info-ZIP, installed by .ci/run); `None` when it is not
+/// on PATH outside CI (in CI that is a failure).
+pub fn unzip_test(file: &std::path::Path) -> Option<Output> {
+    let present = Command::new("unzip")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        if std::env::var_os("CI").is_some() {
+            panic!("unzip is not on PATH: CI must check zips with it; bash .ci/run installs it");
+        }
+        eprintln!("skipped: unzip is not on PATH");
+        return None;
+    }
+    Some(
+        Command::new("unzip")
+            .arg("-t")
+            .arg(file)
+            .output()
+            .expect("run unzip -t"),
+    )
+}
