@@ -10,6 +10,7 @@ use crate::capture::Routes;
 use crate::listener::act::ChosenAnswer;
 use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
 use crate::outbound::ForwardMode;
+use crate::redact::{self, Policy, PolicyError};
 
 const RECENT_FILES: usize = 10;
 
@@ -18,6 +19,7 @@ const RECENT_FILES: usize = 10;
 pub struct Settings {
     pub listener: SavedListener,
     pub recent: Vec<PathBuf>,
+    pub redaction: SavedRedaction,
 }
 
 impl Settings {
@@ -41,6 +43,66 @@ impl Settings {
         self.recent.retain(|p| *p != path);
         self.recent.insert(0, path);
         self.recent.truncate(RECENT_FILES);
+    }
+}
+
+/// How exports redact personal data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedRedaction {
+    /// The policy as the user wrote it; empty for the default one, so that
+    /// a newer hookscope's default applies.
+    pub policy: String,
+    /// Whether the user has seen a preview: exports redact by default after.
+    pub preview_seen: bool,
+    /// The user's own choice of the "Redact personal data" box, once made.
+    pub redact_exports: Option<bool>,
+    pub redact_ids: bool,
+    pub keep_unparsed: bool,
+}
+
+impl SavedRedaction {
+    /// The saved policy, or why it no longer reads.
+    pub fn policy(&self) -> Result<Policy, PolicyError> {
+        match self.policy.trim() {
+            "" => Ok(Policy::default()),
+            _ => Policy::parse(&self.policy),
+        }
+    }
+
+    /// Keeps `text` as the policy (nothing when it is the default text).
+    pub fn set_policy(&mut self, text: &str) {
+        self.policy = if text == redact::DEFAULT_TEXT {
+            String::new()
+        } else {
+            text.to_owned()
+        };
+    }
+
+    /// The text the policy editor starts from.
+    pub fn policy_text(&self) -> &str {
+        match self.policy.trim() {
+            "" => redact::DEFAULT_TEXT,
+            _ => &self.policy,
+        }
+    }
+
+    pub fn options(&self) -> redact::Options {
+        redact::Options {
+            redact_ids: self.redact_ids,
+            keep_unparsed: self.keep_unparsed,
+        }
+    }
+
+    pub fn set_options(&mut self, options: redact::Options) {
+        self.redact_ids = options.redact_ids;
+        self.keep_unparsed = options.keep_unparsed;
+    }
+
+    /// Whether the export choice starts ticked: off until the user has
+    /// seen what redaction does, then on, unless they chose otherwise.
+    pub fn redacts_exports(&self) -> bool {
+        self.redact_exports.unwrap_or(self.preview_seen)
     }
 }
 
