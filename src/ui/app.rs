@@ -557,6 +557,7 @@ impl App {
                     kind,
                     scope,
                     captures,
+                    sent: self.session.exchanges.len(),
                 }));
             }
             Action::Redaction(step) => self.redaction_step(step),
@@ -620,6 +621,7 @@ impl App {
                         kind,
                         scope: run.scope,
                         captures: run.redacted.captures.len(),
+                        sent: self.session.exchanges.len(),
                     }),
                     Some(Stage::Editor(editor)) => editor.back,
                     None => None,

@@ -15,13 +15,14 @@ pub fn show(ctx: &egui::Context, choice: &Choice, summary: PolicySummary, steps:
             ExportKind::Har => "Export HAR",
         };
         ui.label(RichText::new(title).strong().size(15.0));
+        let sent = match choice.sent {
+            0 => String::new(),
+            1 => ", and the request hookscope sent".to_owned(),
+            n => format!(", and the {n} requests hookscope sent"),
+        };
         let what = match (choice.scope, choice.captures) {
-            (ExportScope::All, 1) => {
-                "The session's capture, and the requests hookscope sent.".to_owned()
-            }
-            (ExportScope::All, n) => {
-                format!("All {n} captures of the session, and the requests hookscope sent.")
-            }
+            (ExportScope::All, 1) => format!("The session's capture{sent}."),
+            (ExportScope::All, n) => format!("All {n} captures of the session{sent}."),
             (ExportScope::Shown, 1) => "The capture the filter shows.".to_owned(),
             (ExportScope::Shown, n) => format!("The {n} captures the filter shows."),
         };

@@ -398,8 +398,17 @@ impl FileWork {
     /// The outcome of finished work, once.
     pub fn poll(&mut self) -> Option<Outcome> {
         let outcome = match self.work.as_ref()? {
-            Work::Dialog(receiver) => receiver.try_recv().ok()?,
-            Work::Task(task) => task.poll()?,
+            Work::Dialog(receiver) => match receiver.try_recv() {
+                Ok(outcome) => outcome,
+                Err(crossbeam_channel::TryRecvError::Empty) => return None,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => Outcome::Cancelled,
+            },
+            Work::Task(task) => match task.poll()? {
+                Ok(outcome) => outcome,
+                Err(_lost) => {
+                    Outcome::Failed(format!("{} stopped on an internal error", task.label))
+                }
+            },
         };
         self.work = None;
         Some(outcome)

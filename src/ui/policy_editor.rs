@@ -23,6 +23,12 @@ pub fn show(ctx: &egui::Context, editor: &mut Editor, steps: &mut Vec<Step>) {
         );
         ui.add_space(4.0);
         let label = ui.label("Policy rules");
+        let bad_line = editor.parsed.as_ref().err().map(|e| e.line);
+        let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, wrap_width: f32| {
+            let mut job = highlighted(ui, text.as_str(), bad_line);
+            job.wrap.max_width = wrap_width;
+            ui.fonts_mut(|f| f.layout_job(job))
+        };
         let height = (ui.ctx().content_rect().height() - 320.0).clamp(160.0, 460.0);
         egui::ScrollArea::vertical()
             .id_salt("policy-text")
@@ -32,6 +38,7 @@ pub fn show(ctx: &egui::Context, editor: &mut Editor, steps: &mut Vec<Step>) {
                     .add(
                         egui::TextEdit::multiline(&mut editor.text)
                             .code_editor()
+                            .layouter(&mut layouter)
                             .desired_rows(24)
                             .desired_width(f32::INFINITY),
                     )
@@ -97,4 +104,29 @@ pub fn show(ctx: &egui::Context, editor: &mut Editor, steps: &mut Vec<Step>) {
             }
         });
     });
+}
+
+/// Comments dimmed, and the line that does not read in the error colour, so
+/// that "Line 14" is easy to find.
+fn highlighted(ui: &Ui, text: &str, bad_line: Option<usize>) -> egui::text::LayoutJob {
+    let p = palette(ui);
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let normal = ui.visuals().text_color();
+    let mut job = egui::text::LayoutJob::default();
+    let add = |job: &mut egui::text::LayoutJob, part: &str, color| {
+        if !part.is_empty() {
+            job.append(part, 0.0, egui::TextFormat::simple(font.clone(), color));
+        }
+    };
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let (rule, comment) = line.split_at(line.find('#').unwrap_or(line.len()));
+        let color = if bad_line == Some(n + 1) {
+            p.error
+        } else {
+            normal
+        };
+        add(&mut job, rule, color);
+        add(&mut job, comment, p.muted);
+    }
+    job
 }

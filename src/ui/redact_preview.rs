@@ -14,12 +14,12 @@ const WHAT_STAYS: &str = "What stays: the structure of every event, its event an
 ids (unless mapped), statuses and answers' codes, the questions of forms, and every value no rule \
 names. Findings, entities and diffs come out the same.";
 
-/// Longest before or after value shown in full.
-const SHOWN_CHARS: usize = 48;
+/// Longest before or after value shown in full: a pair fits the column.
+const SHOWN_CHARS: usize = 26;
 
 pub fn show(ctx: &egui::Context, run: &RedactedRun, steps: &mut Vec<Step>) {
     let modal = egui::Modal::new(egui::Id::unique("redact-preview")).show(ctx, |ui: &mut Ui| {
-        ui.set_width(760.0);
+        ui.set_width((ui.ctx().content_rect().width() - 60.0).clamp(480.0, 820.0));
         let p = palette(ui);
         let redacted = &run.redacted;
         let tally = &redacted.tally;
@@ -130,6 +130,7 @@ pub fn show(ctx: &egui::Context, run: &RedactedRun, steps: &mut Vec<Step>) {
     }
 }
 
+/// A rule, its count, and its examples one per row under each other.
 fn rule_row(ui: &mut Ui, rule: &RuleTally) {
     let p = palette(ui);
     let color = if rule.replaced > 0 {
@@ -147,19 +148,22 @@ fn rule_row(ui: &mut Ui, rule: &RuleTally) {
             format!("{}: {} replaced", rule.rule, rule.replaced),
         )
     });
-    ui.vertical(|ui| {
-        for example in &rule.examples {
-            ui.label(
-                RichText::new(format!(
-                    "{} -> {}",
-                    shown(&example.before),
-                    shown(&example.after)
-                ))
-                .monospace(),
-            );
+    for (n, example) in rule.examples.iter().enumerate() {
+        if n > 0 {
+            ui.label("");
+            ui.label("");
         }
-    });
-    ui.end_row();
+        let text = format!("{} -> {}", shown(&example.before), shown(&example.after));
+        ui.add(
+            egui::Label::new(RichText::new(text).monospace())
+                .wrap_mode(egui::TextWrapMode::Truncate),
+        );
+        ui.end_row();
+    }
+    if rule.examples.is_empty() {
+        ui.label("");
+        ui.end_row();
+    }
 }
 
 /// A value on one line, cut short when long.

@@ -45,6 +45,8 @@ pub struct Choice {
     pub scope: ExportScope,
     /// Captures the export holds, as the choice opened.
     pub captures: usize,
+    /// Requests hookscope sent, all written with a whole session.
+    pub sent: usize,
 }
 
 pub struct Editor {

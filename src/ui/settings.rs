@@ -215,3 +215,42 @@ impl SavedListener {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_redaction_read_with_its_defaults() {
+        let old = "(listener:(port:9000),recent:[\"/tmp/a.json\"])";
+        let settings: Settings = ron::from_str(old).unwrap();
+        assert_eq!(settings.listener.port, 9000);
+        assert_eq!(settings.redaction, SavedRedaction::default());
+        assert!(!settings.redaction.redacts_exports());
+        assert_eq!(settings.redaction.policy(), Ok(Policy::default()));
+        assert_eq!(settings.redaction.policy_text(), redact::DEFAULT_TEXT);
+    }
+
+    #[test]
+    fn the_choice_follows_the_preview_until_the_user_makes_it() {
+        let mut saved = SavedRedaction {
+            preview_seen: true,
+            ..SavedRedaction::default()
+        };
+        assert!(saved.redacts_exports());
+        saved.redact_exports = Some(false);
+        assert!(!saved.redacts_exports());
+    }
+
+    #[test]
+    fn a_policy_is_kept_as_written_and_the_default_as_nothing() {
+        let mut saved = SavedRedaction::default();
+        saved.set_policy("# mine\n/data/email\n");
+        assert_eq!(saved.policy_text(), "# mine\n/data/email\n");
+        assert_eq!(saved.policy().map(|p| p.rules.len()), Ok(1));
+        saved.set_policy(redact::DEFAULT_TEXT);
+        assert_eq!(saved.policy, "");
+        saved.policy = "/data/email\nnonsense".to_owned();
+        assert_eq!(saved.policy().map_err(|e| e.line), Err(2));
+    }
+}
