@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crossbeam_channel::{Receiver, bounded};
+use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
 use crate::waker::Waker;
 
@@ -45,6 +45,10 @@ impl Progress {
     }
 }
 
+/// Work that ended without a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lost;
+
 /// Work running on its own thread; its result arrives once.
 pub struct Task<T> {
     pub label: String,
@@ -80,8 +84,44 @@ impl<T: Send + 'static> Task<T> {
         &self.progress
     }
 
-    /// The result, once the work is done.
-    pub fn poll(&self) -> Option<T> {
-        self.result.try_recv().ok()
+    /// The result, once the work is done; [`Lost`] when the worker ended
+    /// without one (it panicked), so that the window does not wait forever.
+    pub fn poll(&self) -> Option<Result<T, Lost>> {
+        match self.result.try_recv() {
+            Ok(outcome) => Some(Ok(outcome)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err(Lost)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait<T: Send + 'static>(task: &Task<T>) -> Result<T, Lost> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(result) = task.poll() {
+                return result;
+            }
+            assert!(std::time::Instant::now() < deadline, "no result");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_result_arrives_once() {
+        let task = Task::spawn("add", Waker::new(), |_| 2 + 2).unwrap();
+        assert_eq!(wait(&task), Ok(4));
+    }
+
+    #[test]
+    fn work_that_dies_is_reported_lost_not_awaited_forever() {
+        let task = Task::spawn("die", Waker::new(), |_| -> u8 {
+            panic!("the work failed");
+        })
+        .unwrap();
+        assert_eq!(wait(&task), Err(Lost));
     }
 }

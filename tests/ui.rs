@@ -389,6 +389,10 @@ fn export_writes_all_captures_or_only_those_the_filter_shows() {
     harness.get_by_label("File").click();
     harness.run();
     harness.get_by_label_contains("Export session…").click();
+    harness.run();
+    // The choice to redact comes first; off until a preview was seen.
+    harness.get_by_label("All 2 captures of the session.");
+    harness.get_by_label("Export…").click();
     settle(&mut harness);
     let bytes = std::fs::read(&all).expect("the export was written");
     let read = hookscope::session::file::read(&bytes, &Routes::default())
@@ -410,6 +414,9 @@ fn export_writes_all_captures_or_only_those_the_filter_shows() {
     harness.get_by_label("File").click();
     harness.run();
     harness.get_by_label("Export shown events…").click();
+    harness.run();
+    harness.get_by_label("The capture the filter shows.");
+    harness.get_by_label("Export…").click();
     settle(&mut harness);
     let bytes = std::fs::read(&shown).expect("the export was written");
     let read = hookscope::session::file::read(&bytes, &Routes::default())

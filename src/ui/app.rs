@@ -14,15 +14,17 @@ use crate::loading::{Drained, Loaded, Loading};
 use crate::outbound::curl::curl_command;
 use crate::outbound::replay::replay_request;
 use crate::outbound::{Exchange, Origin, OutRequest};
+use crate::redact::{Policy, Redactor};
 use crate::session::filter::{Filter, FilteredRows};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
 use crate::waker::Waker;
 
 use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
-use super::files::{ExportKind, ExportScope, FileWork, OpenMode, Outcome};
+use super::files::{ExportKind, ExportScope, ExportTo, FileWork, OpenMode, Outcome, Source};
 use super::outgoing::Outgoing;
 use super::prompts::{self, Prompt};
+use super::redaction::{self, Choice, Editor, PolicySummary, Stage, Step};
 use super::replay_dialog::{self, ReplayDialog};
 use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
@@ -58,7 +60,9 @@ pub enum Action {
     Open(Vec<PathBuf>),
     OpenAs(Vec<PathBuf>, OpenMode),
     OpenSample(usize),
+    /// Offer an export, with the choice to redact it.
     PickExport(ExportKind, ExportScope),
+    Redaction(Step),
     RestoreNewest,
     DiscardNewest,
     DismissPrompt,
@@ -217,6 +221,8 @@ pub struct App {
     scenario: ScenarioState,
     outgoing: Outgoing,
     replay: Option<ReplayDialog>,
+    /// The export choice, policy editor or redaction preview on screen.
+    redaction: Option<Stage>,
 }
 
 impl App {
@@ -247,6 +253,12 @@ impl App {
             journal_usage = journal::DiskUsage::start(dir.clone(), waker.clone()).ok();
         }
 
+        if let Err(e) = startup.settings.redaction.policy() {
+            notice = Some(error(format!(
+                "The saved redaction policy does not read ({e}): redacted exports use the \
+                 default policy until it is fixed in File > Redaction policy…"
+            )));
+        }
         let visible = FilteredRows::in_background(Filter::default(), waker.clone());
         // One counter for sends and the listener's forwards: ids stay unique.
         let outgoing = Outgoing::new(waker.clone(), startup.ingest.exchange_ids().clone());
@@ -275,6 +287,7 @@ impl App {
             scenario: ScenarioState::default(),
             outgoing,
             replay: None,
+            redaction: None,
         };
         if !startup.files.is_empty() {
             app.open(startup.files, OpenMode::New);
@@ -535,7 +548,19 @@ impl App {
                 self.open(paths, mode);
             }
             Action::OpenSample(index) => self.open_sample(index),
-            Action::PickExport(kind, scope) => self.files.pick_export(kind, scope),
+            Action::PickExport(kind, scope) => {
+                let captures = match scope {
+                    ExportScope::All => self.session.capture_count(),
+                    ExportScope::Shown => self.shown_captures().len(),
+                };
+                self.redaction = Some(Stage::Choice(Choice {
+                    kind,
+                    scope,
+                    captures,
+                    sent: self.session.exchanges.len(),
+                }));
+            }
+            Action::Redaction(step) => self.redaction_step(step),
             Action::RestoreNewest => {
                 if let Some(Prompt::Restore(mut list)) = self.prompt.take()
                     && !list.is_empty()
@@ -565,6 +590,96 @@ impl App {
             Action::DismissPrompt => self.prompt = None,
             Action::DismissNotice => self.notice = None,
         }
+    }
+
+    /// The policy redacted exports use: the saved one, or the default one
+    /// while the saved one does not read (the window said so at start).
+    fn redaction_policy(&self) -> Policy {
+        self.settings.redaction.policy().unwrap_or_default()
+    }
+
+    fn policy_summary(&self) -> PolicySummary {
+        let policy = self.redaction_policy();
+        PolicySummary {
+            rules: policy.rules.len(),
+            default: policy.is_default(),
+            redact_exports: self.settings.redaction.redacts_exports(),
+        }
+    }
+
+    fn redaction_step(&mut self, step: Step) {
+        match step {
+            Step::Export { kind, scope } => {
+                self.redaction = None;
+                self.files.pick_export(kind, scope, None);
+            }
+            Step::RedactExports(on) => self.settings.redaction.redact_exports = Some(on),
+            Step::EditPolicy => {
+                let back = match self.redaction.take() {
+                    Some(Stage::Choice(choice)) => Some(choice),
+                    Some(Stage::Preview(run)) => run.kind.map(|kind| Choice {
+                        kind,
+                        scope: run.scope,
+                        captures: run.redacted.captures.len(),
+                        sent: self.session.exchanges.len(),
+                    }),
+                    Some(Stage::Editor(editor)) => editor.back,
+                    None => None,
+                };
+                let saved = &self.settings.redaction;
+                self.redaction = Some(Stage::Editor(Editor::new(
+                    saved.policy_text(),
+                    saved.options(),
+                    back,
+                )));
+            }
+            Step::SavePolicy { text, options } => {
+                // Save is offered only for a policy that reads.
+                let Ok(policy) = Policy::parse(&text) else {
+                    return;
+                };
+                self.settings.redaction.set_policy(&text);
+                self.settings.redaction.set_options(options);
+                self.notice = Some(info(format!(
+                    "Redaction policy saved: {}",
+                    redaction::rules(policy.rules.len())
+                )));
+                self.close_editor();
+            }
+            Step::CloseEditor => self.close_editor(),
+            Step::Preview { kind, scope } => {
+                self.redaction = None;
+                let positions = match scope {
+                    ExportScope::All => None,
+                    ExportScope::Shown => Some(self.shown_captures()),
+                };
+                let redactor =
+                    Redactor::new(self.redaction_policy(), self.settings.redaction.options());
+                let snapshot = self.session.snapshot_with_exchanges();
+                if let Err(e) = self
+                    .files
+                    .redact(redactor, snapshot, positions, scope, kind)
+                {
+                    self.notice = Some(error(e));
+                }
+            }
+            Step::ExportPreviewed(kind) => {
+                // The preview stays behind the save dialog, for a cancel to
+                // come back to.
+                if let Some(Stage::Preview(run)) = &self.redaction {
+                    self.files.pick_export(kind, run.scope, Some(run.clone()));
+                }
+            }
+            Step::Close => self.redaction = None,
+        }
+    }
+
+    /// Back to the export choice the editor was opened from, if any.
+    fn close_editor(&mut self) {
+        self.redaction = match self.redaction.take() {
+            Some(Stage::Editor(editor)) => editor.back.map(Stage::Choice),
+            other => other,
+        };
     }
 
     fn clear_session(&mut self) {
@@ -672,12 +787,25 @@ impl App {
     fn finish(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Picked(paths) => self.request_open(paths),
-            Outcome::ExportTo(kind, scope, path) => {
-                let positions = match scope {
-                    ExportScope::All => None,
-                    ExportScope::Shown => Some(self.shown_captures()),
+            Outcome::ExportTo(ExportTo {
+                kind,
+                scope,
+                redacted,
+                path,
+            }) => {
+                let source = match redacted {
+                    Some(run) => {
+                        self.redaction = None;
+                        Source::Redacted(run)
+                    }
+                    None => Source::Session {
+                        snapshot: self.session.snapshot_with_exchanges(),
+                        positions: match scope {
+                            ExportScope::All => None,
+                            ExportScope::Shown => Some(self.shown_captures()),
+                        },
+                    },
                 };
-                let captures = self.session.snapshot_with_exchanges();
                 let origin = match self.ingest.state() {
                     ListenerState::Listening(listener) => {
                         format!("http://{}", listener.local_addr())
@@ -687,7 +815,7 @@ impl App {
                         format!("http://{}:{}", config.bind, config.port)
                     }
                 };
-                if let Err(e) = self.files.export(kind, path, captures, positions, origin) {
+                if let Err(e) = self.files.export(kind, path, source, origin) {
                     self.notice = Some(error(e));
                 }
             }
@@ -726,9 +854,22 @@ impl App {
                 };
                 self.load("Restoring".to_owned(), received.into(), done);
             }
-            Outcome::Exported { path, count } => {
+            Outcome::Redacted(run) => {
+                self.settings.redaction.preview_seen = true;
+                self.redaction = Some(Stage::Preview(run));
+            }
+            Outcome::Exported {
+                path,
+                count,
+                replaced,
+            } => {
+                let redacted = match replaced {
+                    None => String::new(),
+                    Some(1) => ", redacted (1 value replaced),".to_owned(),
+                    Some(n) => format!(", redacted ({n} values replaced),"),
+                };
                 self.notice = Some(info(format!(
-                    "Exported {count} capture(s) to {}",
+                    "Exported {count} capture(s){redacted} to {}",
                     path.display()
                 )));
             }
@@ -937,6 +1078,13 @@ impl eframe::App for App {
             prompts::show(ui.ctx(), prompt, &mut actions);
         }
         self.files.show_progress(ui.ctx());
+        // Hidden behind a save dialog or running work, not closed.
+        if !self.files.is_busy() && self.redaction.is_some() {
+            let summary = self.policy_summary();
+            if let Some(stage) = &mut self.redaction {
+                redaction::show(ui.ctx(), stage, summary, &mut actions);
+            }
+        }
         if let Some(dialog) = &mut self.replay {
             replay_dialog::show(ui.ctx(), dialog, &mut actions);
         }

@@ -8,6 +8,7 @@ use crate::session::open::SAMPLES;
 
 use super::app::Action;
 use super::files::{ExportKind, ExportScope};
+use super::redaction::Step;
 
 pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 pub const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
@@ -71,6 +72,27 @@ pub fn show(
             .clicked()
         {
             actions.push(Action::PickExport(ExportKind::Har, ExportScope::Shown));
+        }
+        ui.separator();
+        if ui
+            .add_enabled(!busy, egui::Button::new("Redaction policy…"))
+            .on_hover_text("What redacted exports replace")
+            .clicked()
+        {
+            actions.push(Action::Redaction(Step::EditPolicy));
+        }
+        if ui
+            .add_enabled(
+                !busy && has_captures,
+                egui::Button::new("Preview redaction…"),
+            )
+            .on_hover_text("What a redacted export of this session would replace")
+            .clicked()
+        {
+            actions.push(Action::Redaction(Step::Preview {
+                kind: None,
+                scope: ExportScope::All,
+            }));
         }
     });
     if !busy {

@@ -13,6 +13,8 @@ use egui::{RichText, Ui};
 use crate::capture::{Capture, Received, Routes};
 use crate::journal::{Journal, Unfinished};
 use crate::loading::Loaded;
+use crate::outbound::Exchange;
+use crate::redact::{Options, Redacted, Redactor};
 use crate::session::open::{self, Format};
 use crate::session::{Snapshot, file, har};
 use crate::task::{Progress, Task};
@@ -43,10 +45,44 @@ pub enum ExportScope {
     Shown,
 }
 
+/// A session's captures (all, or those an export scope chose) and its
+/// exchanges, redacted once: the preview shows this very result and the
+/// export that follows writes it, with the same pseudonyms.
+pub struct RedactedRun {
+    pub scope: ExportScope,
+    /// The export the user chose; none for a preview from the menu.
+    pub kind: Option<ExportKind>,
+    pub redacted: Redacted,
+    pub rules: usize,
+    pub default_policy: bool,
+    pub options: Options,
+}
+
+/// What an export writes.
+pub enum Source {
+    /// The session's captures as they are: all of them when `positions` is
+    /// `None`.
+    Session {
+        snapshot: Snapshot,
+        positions: Option<Vec<usize>>,
+    },
+    Redacted(Arc<RedactedRun>),
+}
+
+/// An export asked for, on its way through the save dialog.
+pub struct ExportTo {
+    pub kind: ExportKind,
+    pub scope: ExportScope,
+    /// Written instead of the session when the user chose to redact.
+    pub redacted: Option<Arc<RedactedRun>>,
+    pub path: PathBuf,
+}
+
 /// What finished work hands back to the app.
 pub enum Outcome {
     Picked(Vec<PathBuf>),
-    ExportTo(ExportKind, ExportScope, PathBuf),
+    ExportTo(ExportTo),
+    Redacted(Arc<RedactedRun>),
     Opened {
         mode: OpenMode,
         files: Vec<(PathBuf, Format)>,
@@ -61,6 +97,8 @@ pub enum Outcome {
     Exported {
         path: PathBuf,
         count: usize,
+        /// Values replaced, when the export was redacted.
+        replaced: Option<usize>,
     },
     Failed(String),
     Cancelled,
@@ -98,17 +136,70 @@ impl FileWork {
         });
     }
 
-    pub fn pick_export(&mut self, kind: ExportKind, scope: ExportScope) {
+    /// Asks where to write an export; `redacted` is what it will write, if
+    /// the user chose to redact.
+    pub fn pick_export(
+        &mut self,
+        kind: ExportKind,
+        scope: ExportScope,
+        redacted: Option<Arc<RedactedRun>>,
+    ) {
         let dialogs = self.dialogs.clone();
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+        let tag = if redacted.is_some() { "-redacted" } else { "" };
         let (title, name, extension) = match kind {
-            ExportKind::Session => ("Export session", format!("hookscope-{stamp}.json"), "json"),
-            ExportKind::Har => ("Export HAR", format!("hookscope-{stamp}.har"), "har"),
+            ExportKind::Session => (
+                "Export session",
+                format!("hookscope-{stamp}{tag}.json"),
+                "json",
+            ),
+            ExportKind::Har => ("Export HAR", format!("hookscope-{stamp}{tag}.har"), "har"),
         };
         self.dialog(move || match dialogs.save_file(title, &name, extension) {
-            Some(path) => Outcome::ExportTo(kind, scope, path),
+            Some(path) => Outcome::ExportTo(ExportTo {
+                kind,
+                scope,
+                redacted,
+                path,
+            }),
             None => Outcome::Cancelled,
         });
+    }
+
+    /// Redacts the captures of `snapshot` at `positions` (all of them when
+    /// `None`) and the exchanges an export of them writes, on a worker.
+    pub fn redact(
+        &mut self,
+        redactor: Redactor,
+        snapshot: Snapshot,
+        positions: Option<Vec<usize>>,
+        scope: ExportScope,
+        kind: Option<ExportKind>,
+    ) -> Result<(), String> {
+        self.task("Redacting personal data", move |progress| {
+            let captures: Vec<&Received> = match &positions {
+                None => snapshot.captures().map(Capture::received).collect(),
+                Some(positions) => positions
+                    .iter()
+                    .filter_map(|&p| snapshot.capture_at(p))
+                    .map(Capture::received)
+                    .collect(),
+            };
+            let exchanges = written_exchanges(&captures, snapshot.exchanges());
+            let redacted = redactor.all(&captures, &exchanges);
+            if progress.is_cancelled() {
+                return Outcome::Cancelled;
+            }
+            let policy = redactor.policy();
+            Outcome::Redacted(Arc::new(RedactedRun {
+                scope,
+                kind,
+                redacted,
+                rules: policy.rules.len(),
+                default_policy: policy.is_default(),
+                options: redactor.options(),
+            }))
+        })
     }
 
     fn dialog(&mut self, ask: impl FnOnce() -> Outcome + Send + 'static) {
@@ -204,49 +295,74 @@ impl FileWork {
         })
     }
 
-    /// Writes `captures` to `path` through a temporary file, so a failed or
-    /// cancelled export never leaves half a file under the chosen name.
-    /// Writes the captures of `snapshot` at `positions` (all of them when
-    /// `None`), on a worker.
+    /// Writes `source` to `path` on a worker, through a temporary file, so
+    /// a failed or cancelled export never leaves half a file under the
+    /// chosen name.
     pub fn export(
         &mut self,
         kind: ExportKind,
         path: PathBuf,
-        snapshot: Snapshot,
-        positions: Option<Vec<usize>>,
+        source: Source,
         origin: String,
     ) -> Result<(), String> {
         let label = format!("Exporting {}", open::file_name(&path));
         self.task(label, move |progress| {
-            let count = positions
-                .as_ref()
-                .map_or(snapshot.capture_count(), Vec::len);
+            let (count, replaced) = match &source {
+                Source::Session {
+                    snapshot,
+                    positions,
+                } => (
+                    positions
+                        .as_ref()
+                        .map_or(snapshot.capture_count(), Vec::len),
+                    None,
+                ),
+                Source::Redacted(run) => (
+                    run.redacted.captures.len(),
+                    Some(run.redacted.tally.total()),
+                ),
+            };
             progress.set_total(count as u64);
             let written = write_atomically(&path, |out| {
-                let all = || snapshot.captures();
-                let chosen = positions
-                    .iter()
-                    .flatten()
-                    .filter_map(|&p| snapshot.capture_at(p));
-                let captures: Box<dyn Iterator<Item = &Capture>> = match &positions {
-                    None => Box::new(all()),
-                    Some(_) => Box::new(chosen),
-                };
-                let captures = captures.take_while(|_| !progress.is_cancelled()).map(|c| {
-                    progress.advance(1);
-                    c.received()
-                });
+                let (captures, exchanges): (Box<dyn Iterator<Item = &Received>>, &[Exchange]) =
+                    match &source {
+                        Source::Session {
+                            snapshot,
+                            positions: None,
+                        } => (
+                            Box::new(snapshot.captures().map(Capture::received)),
+                            snapshot.exchanges(),
+                        ),
+                        Source::Session {
+                            snapshot,
+                            positions: Some(positions),
+                        } => (
+                            Box::new(
+                                positions
+                                    .iter()
+                                    .filter_map(|&p| snapshot.capture_at(p))
+                                    .map(Capture::received),
+                            ),
+                            snapshot.exchanges(),
+                        ),
+                        Source::Redacted(run) => (
+                            Box::new(run.redacted.captures.iter()),
+                            &run.redacted.exchanges,
+                        ),
+                    };
+                let captures = captures
+                    .take_while(|_| !progress.is_cancelled())
+                    .inspect(|_| {
+                        progress.advance(1);
+                    });
                 match kind {
-                    ExportKind::Session => {
-                        let exchanges = snapshot.exchanges();
-                        file::write(
-                            out,
-                            captures,
-                            exchanges,
-                            chrono::Local::now().fixed_offset(),
-                        )?
-                    }
-                    ExportKind::Har => har::write(out, captures, snapshot.exchanges(), &origin)?,
+                    ExportKind::Session => file::write(
+                        out,
+                        captures,
+                        exchanges,
+                        chrono::Local::now().fixed_offset(),
+                    )?,
+                    ExportKind::Har => har::write(out, captures, exchanges, &origin)?,
                 }
                 if progress.is_cancelled() {
                     return Err(std::io::Error::new(
@@ -257,7 +373,11 @@ impl FileWork {
                 Ok(())
             });
             match written {
-                Ok(()) => Outcome::Exported { path, count },
+                Ok(()) => Outcome::Exported {
+                    path,
+                    count,
+                    replaced,
+                },
                 Err(_) if progress.is_cancelled() => Outcome::Cancelled,
                 Err(e) => Outcome::Failed(format!("Could not write {}: {e}", path.display())),
             }
@@ -278,8 +398,17 @@ impl FileWork {
     /// The outcome of finished work, once.
     pub fn poll(&mut self) -> Option<Outcome> {
         let outcome = match self.work.as_ref()? {
-            Work::Dialog(receiver) => receiver.try_recv().ok()?,
-            Work::Task(task) => task.poll()?,
+            Work::Dialog(receiver) => match receiver.try_recv() {
+                Ok(outcome) => outcome,
+                Err(crossbeam_channel::TryRecvError::Empty) => return None,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => Outcome::Cancelled,
+            },
+            Work::Task(task) => match task.poll()? {
+                Ok(outcome) => outcome,
+                Err(_lost) => {
+                    Outcome::Failed(format!("{} stopped on an internal error", task.label))
+                }
+            },
         };
         self.work = None;
         Some(outcome)
@@ -293,8 +422,11 @@ impl FileWork {
         egui::Modal::new(egui::Id::unique("file_work")).show(ctx, |ui: &mut Ui| {
             ui.set_width(380.0);
             ui.label(RichText::new(&task.label).strong());
-            let fraction = task.progress().fraction().unwrap_or(0.0);
-            ui.add(egui::ProgressBar::new(fraction).show_percentage());
+            match task.progress().fraction() {
+                Some(fraction) => ui.add(egui::ProgressBar::new(fraction).show_percentage()),
+                // Work that cannot count its steps still shows it is alive.
+                None => ui.add(egui::ProgressBar::new(0.0).animate(true)),
+            };
             if task.progress().is_cancelled() {
                 ui.label(RichText::new("Cancelling…").color(palette(ui).muted));
             } else if ui.button("Cancel").clicked() {
@@ -304,6 +436,21 @@ impl FileWork {
         // Progress moves without input; redraw it a few times a second.
         ctx.request_repaint_after(std::time::Duration::from_millis(100));
     }
+}
+
+/// The exchanges an export of `captures` writes: those made from a capture
+/// it leaves out are left out too, so the preview counts nothing the file
+/// lacks.
+fn written_exchanges(captures: &[&Received], exchanges: &[Exchange]) -> Vec<Exchange> {
+    let mut written = file::Written::new(exchanges);
+    for capture in captures {
+        written.note(capture.id);
+    }
+    exchanges
+        .iter()
+        .filter(|e| written.keeps(e))
+        .cloned()
+        .collect()
 }
 
 fn write_atomically(

@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod entities_view;
 mod events_table;
 mod exchange_view;
+mod export_choice;
 mod fields_view;
 mod file_menu;
 mod files;
@@ -18,18 +19,22 @@ mod job_pane;
 mod json_tree;
 mod outgoing;
 pub mod overview_view;
+mod policy_editor;
 mod problems;
 mod prompts;
 mod raw_views;
+mod redact_preview;
+mod redaction;
 mod replay_dialog;
 mod scenario_panel;
 pub mod send_view;
-mod settings;
+pub mod settings;
 mod status_bar;
 pub mod theme;
 mod top_bar;
 
 pub use app::{Action, App, Startup, View};
+pub use settings::Settings;
 
 use std::path::{Path, PathBuf};
 

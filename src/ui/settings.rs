@@ -10,6 +10,7 @@ use crate::capture::Routes;
 use crate::listener::act::ChosenAnswer;
 use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
 use crate::outbound::ForwardMode;
+use crate::redact::{self, Policy, PolicyError};
 
 const RECENT_FILES: usize = 10;
 
@@ -18,6 +19,7 @@ const RECENT_FILES: usize = 10;
 pub struct Settings {
     pub listener: SavedListener,
     pub recent: Vec<PathBuf>,
+    pub redaction: SavedRedaction,
 }
 
 impl Settings {
@@ -41,6 +43,66 @@ impl Settings {
         self.recent.retain(|p| *p != path);
         self.recent.insert(0, path);
         self.recent.truncate(RECENT_FILES);
+    }
+}
+
+/// How exports redact personal data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedRedaction {
+    /// The policy as the user wrote it; empty for the default one, so that
+    /// a newer hookscope's default applies.
+    pub policy: String,
+    /// Whether the user has seen a preview: exports redact by default after.
+    pub preview_seen: bool,
+    /// The user's own choice of the "Redact personal data" box, once made.
+    pub redact_exports: Option<bool>,
+    pub redact_ids: bool,
+    pub keep_unparsed: bool,
+}
+
+impl SavedRedaction {
+    /// The saved policy, or why it no longer reads.
+    pub fn policy(&self) -> Result<Policy, PolicyError> {
+        match self.policy.trim() {
+            "" => Ok(Policy::default()),
+            _ => Policy::parse(&self.policy),
+        }
+    }
+
+    /// Keeps `text` as the policy (nothing when it is the default text).
+    pub fn set_policy(&mut self, text: &str) {
+        self.policy = if text == redact::DEFAULT_TEXT {
+            String::new()
+        } else {
+            text.to_owned()
+        };
+    }
+
+    /// The text the policy editor starts from.
+    pub fn policy_text(&self) -> &str {
+        match self.policy.trim() {
+            "" => redact::DEFAULT_TEXT,
+            _ => &self.policy,
+        }
+    }
+
+    pub fn options(&self) -> redact::Options {
+        redact::Options {
+            redact_ids: self.redact_ids,
+            keep_unparsed: self.keep_unparsed,
+        }
+    }
+
+    pub fn set_options(&mut self, options: redact::Options) {
+        self.redact_ids = options.redact_ids;
+        self.keep_unparsed = options.keep_unparsed;
+    }
+
+    /// Whether the export choice starts ticked: off until the user has
+    /// seen what redaction does, then on, unless they chose otherwise.
+    pub fn redacts_exports(&self) -> bool {
+        self.redact_exports.unwrap_or(self.preview_seen)
     }
 }
 
@@ -151,5 +213,44 @@ impl SavedListener {
             // Empty or no longer valid: no forwarding.
             forward: Forward::new(&self.forward_to, self.forward_mode).ok(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_redaction_read_with_its_defaults() {
+        let old = "(listener:(port:9000),recent:[\"/tmp/a.json\"])";
+        let settings: Settings = ron::from_str(old).unwrap();
+        assert_eq!(settings.listener.port, 9000);
+        assert_eq!(settings.redaction, SavedRedaction::default());
+        assert!(!settings.redaction.redacts_exports());
+        assert_eq!(settings.redaction.policy(), Ok(Policy::default()));
+        assert_eq!(settings.redaction.policy_text(), redact::DEFAULT_TEXT);
+    }
+
+    #[test]
+    fn the_choice_follows_the_preview_until_the_user_makes_it() {
+        let mut saved = SavedRedaction {
+            preview_seen: true,
+            ..SavedRedaction::default()
+        };
+        assert!(saved.redacts_exports());
+        saved.redact_exports = Some(false);
+        assert!(!saved.redacts_exports());
+    }
+
+    #[test]
+    fn a_policy_is_kept_as_written_and_the_default_as_nothing() {
+        let mut saved = SavedRedaction::default();
+        saved.set_policy("# mine\n/data/email\n");
+        assert_eq!(saved.policy_text(), "# mine\n/data/email\n");
+        assert_eq!(saved.policy().map(|p| p.rules.len()), Ok(1));
+        saved.set_policy(redact::DEFAULT_TEXT);
+        assert_eq!(saved.policy, "");
+        saved.policy = "/data/email\nnonsense".to_owned();
+        assert_eq!(saved.policy().map_err(|e| e.line), Err(2));
     }
 }

@@ -25,7 +25,7 @@ use hookscope::listener::ListenerConfig;
 use hookscope::outbound::{Exchange, Failure, Origin, OutRequest, OutResponse, Outcome};
 use hookscope::session::{file, har};
 use hookscope::ui::dialogs::FileDialogs;
-use hookscope::ui::{App, Startup};
+use hookscope::ui::{App, Settings, Startup};
 
 // ---- the spec's samples ------------------------------------------------------
 
@@ -522,17 +522,83 @@ pub fn app() -> Harness<'static, App> {
 /// The real app, in memory, listening with `config` and answering file
 /// dialogs with `dialogs`.
 pub fn app_with(config: ListenerConfig, dialogs: Dialogs) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size([1500.0, 1000.0])
-        .build_eframe(move |cc| {
-            App::start(
-                cc,
-                Startup {
-                    dialogs: Arc::new(dialogs),
-                    ..Startup::in_memory(config)
-                },
-            )
-        })
+    app_from(Settings::default(), dialogs)
+        .with_config(config)
+        .build()
+}
+
+/// The real app, in memory, started with `settings` as if read from disk.
+pub fn app_from(settings: Settings, dialogs: Dialogs) -> AppBuilder {
+    AppBuilder {
+        settings,
+        dialogs,
+        config: listener_config(),
+    }
+}
+
+pub struct AppBuilder {
+    settings: Settings,
+    dialogs: Dialogs,
+    config: ListenerConfig,
+}
+
+impl AppBuilder {
+    pub fn with_config(mut self, config: ListenerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn build(self) -> Harness<'static, App> {
+        let Self {
+            settings,
+            dialogs,
+            config,
+        } = self;
+        Harness::builder()
+            .with_size([1500.0, 1000.0])
+            .build_eframe(move |cc| {
+                App::start(
+                    cc,
+                    Startup {
+                        dialogs: Arc::new(dialogs),
+                        settings,
+                        ..Startup::in_memory(config)
+                    },
+                )
+            })
+    }
+}
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+pub struct Storage(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Storage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
+
+/// What the app saves as it closes, written to `dir` as eframe writes its
+/// file and read back as the next start reads it.
+pub fn saved_and_loaded(app: &mut App, dir: &std::path::Path) -> Settings {
+    let mut storage = Storage::default();
+    eframe::App::save(app, &mut storage);
+    let path = hookscope::ui::settings_path(dir);
+    let text = ron::ser::to_string_pretty(&storage.0, ron::ser::PrettyConfig::default())
+        .expect("the settings serialise");
+    std::fs::write(&path, text).expect("write the settings");
+    Settings::load(&path)
 }
 
 /// Steps until file work (a dialog, reading, loading batches, writing) is
