@@ -348,3 +348,73 @@ fn the_policy_and_the_choice_survive_a_settings_save_and_load() {
     assert_eq!(settings.redaction.policy, "");
     assert_eq!(settings.redaction.policy_text(), DEFAULT_TEXT);
 }
+
+#[test]
+fn a_bug_report_from_the_file_menu_is_a_redacted_zip() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("report.zip");
+    let mut harness = app_with_samples(Settings::default(), Some(path.clone()));
+    file_menu(&mut harness, "Export bug report…");
+    harness.get_by_label_contains("Wrote a bug report of 2 capture(s), redacted (");
+    let file = std::fs::File::open(&path).expect("the report was written");
+    let mut zip = zip::ZipArchive::new(file).expect("a zip");
+    let mut names: Vec<String> = zip
+        .file_names()
+        .map(|name| name.map(|n| n.into_owned()))
+        .collect::<Result<_, _>>()
+        .expect("entry names");
+    names.sort();
+    assert_eq!(names, ["report.md", "session.har", "session.json"]);
+    for name in names {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(&name).expect("an entry"), &mut text)
+            .expect("text");
+        for value in PERSONAL {
+            assert!(!text.contains(value), "{value:?} is in {name}");
+        }
+        if name == "report.md" {
+            assert!(
+                text.contains("job_title"),
+                "the job's body is in the report"
+            );
+        }
+    }
+}
+
+#[test]
+fn copy_as_markdown_puts_the_redacted_section_on_the_clipboard() {
+    let mut harness = app_with_samples(Settings::default(), None);
+    harness
+        .get_all_by_label_contains("Candidate Firstname")
+        .next()
+        .expect("the candidate's row")
+        .click();
+    harness.run();
+    assert!(harness.state().selection().is_some());
+    harness
+        .get_by_role_and_label(Role::Button, "Copy as Markdown")
+        .click();
+    // The copy is in the output of the frame that handles the click.
+    harness.step();
+    let copied: Vec<&String> = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|command| match command {
+            egui::OutputCommand::CopyText(text) => Some(text),
+            _ => None,
+        })
+        .collect();
+    let text = copied.first().expect("something was copied");
+    assert!(
+        text.contains("```json"),
+        "the body is in a fenced block: {text}"
+    );
+    assert!(text.contains("\"email\""), "{text}");
+    for value in PERSONAL {
+        assert!(!text.contains(value), "{value:?} is in the copied Markdown");
+    }
+    harness.run();
+    harness.get_by_label_contains("as Markdown, redacted (");
+}

@@ -15,13 +15,16 @@ use crate::outbound::curl::curl_command;
 use crate::outbound::replay::replay_request;
 use crate::outbound::{Exchange, Origin, OutRequest};
 use crate::redact::{Policy, Redactor};
+use crate::report;
 use crate::session::filter::{Filter, FilteredRows};
 use crate::session::open::{self, SAMPLES};
 use crate::session::{RowId, Session};
 use crate::waker::Waker;
 
 use super::dialogs::{FileDialogs, NativeDialogs, NoDialogs};
-use super::files::{ExportKind, ExportScope, ExportTo, FileWork, OpenMode, Outcome, Source};
+use super::files::{
+    ExportKind, ExportScope, ExportTo, FileWork, OpenMode, Outcome, ReportContext, Source,
+};
 use super::outgoing::Outgoing;
 use super::prompts::{self, Prompt};
 use super::redaction::{self, Choice, Editor, PolicySummary, Stage, Step};
@@ -88,6 +91,11 @@ pub enum Action {
     CancelReplay,
     /// Put a shell command reproducing capture `id` on the clipboard.
     CopyCurl(u64),
+    /// Put the event's report section, redacted, on the clipboard.
+    CopyMarkdown(RowId),
+    /// Ask where to write a bug report of capture `id`, or of the captures
+    /// shown when `None`.
+    PickReport(Option<u64>),
 }
 
 /// How the window starts: a listener already accepting, files to open,
@@ -561,6 +569,14 @@ impl App {
                 }));
             }
             Action::Redaction(step) => self.redaction_step(step),
+            Action::CopyMarkdown(row) => self.copy_markdown(ctx, row),
+            Action::PickReport(capture) => {
+                let positions = match capture {
+                    Some(id) => self.session.position(id).map(|p| vec![p]),
+                    None => Some(self.shown_captures()),
+                };
+                self.files.pick_report(positions);
+            }
             Action::RestoreNewest => {
                 if let Some(Prompt::Restore(mut list)) = self.prompt.take()
                     && !list.is_empty()
@@ -596,6 +612,47 @@ impl App {
     /// while the saved one does not read (the window said so at start).
     fn redaction_policy(&self) -> Policy {
         self.settings.redaction.policy().unwrap_or_default()
+    }
+
+    /// Bug reports are always redacted, with the saved policy and options.
+    fn report_redactor(&self) -> Redactor {
+        Redactor::new(self.redaction_policy(), self.settings.redaction.options())
+    }
+
+    /// The listener's address, which makes HAR URLs absolute.
+    fn origin(&self) -> String {
+        match self.ingest.state() {
+            ListenerState::Listening(listener) => format!("http://{}", listener.local_addr()),
+            _ => {
+                let config = self.ingest.config();
+                format!("http://{}:{}", config.bind, config.port)
+            }
+        }
+    }
+
+    fn copy_markdown(&mut self, ctx: &egui::Context, row: RowId) {
+        let Some(capture) = self.session.capture(row.capture) else {
+            return;
+        };
+        let redactor = self.report_redactor();
+        let mut tally = redactor.tally();
+        let redacted = redactor.capture(capture.received(), &mut tally);
+        let session = Session::of(vec![redacted], Vec::new(), &self.ingest.config().routes);
+        match report::event_markdown(&session, row) {
+            Some(text) => {
+                ctx.copy_text(text);
+                self.notice = Some(info(format!(
+                    "Copied request #{} as Markdown, redacted ({} values replaced)",
+                    row.capture,
+                    tally.total()
+                )));
+            }
+            None => {
+                self.notice = Some(error(
+                    "This event could not be written as Markdown".to_owned(),
+                ))
+            }
+        }
     }
 
     fn policy_summary(&self) -> PolicySummary {
@@ -806,15 +863,7 @@ impl App {
                         },
                     },
                 };
-                let origin = match self.ingest.state() {
-                    ListenerState::Listening(listener) => {
-                        format!("http://{}", listener.local_addr())
-                    }
-                    _ => {
-                        let config = self.ingest.config();
-                        format!("http://{}:{}", config.bind, config.port)
-                    }
-                };
+                let origin = self.origin();
                 if let Err(e) = self.files.export(kind, path, source, origin) {
                     self.notice = Some(error(e));
                 }
@@ -870,6 +919,31 @@ impl App {
                 };
                 self.notice = Some(info(format!(
                     "Exported {count} capture(s){redacted} to {}",
+                    path.display()
+                )));
+            }
+            Outcome::ReportTo { path, positions } => {
+                let redactor = self.report_redactor();
+                let context = ReportContext {
+                    settings: report::listener_settings(self.ingest.config(), Some(&redactor)),
+                    routes: self.ingest.config().routes.clone(),
+                    origin: self.origin(),
+                };
+                let snapshot = self.session.snapshot_with_exchanges();
+                if let Err(e) = self
+                    .files
+                    .report(path, positions, snapshot, redactor, context)
+                {
+                    self.notice = Some(error(e));
+                }
+            }
+            Outcome::Reported {
+                path,
+                count,
+                replaced,
+            } => {
+                self.notice = Some(info(format!(
+                    "Wrote a bug report of {count} capture(s), redacted ({replaced} values replaced), to {}",
                     path.display()
                 )));
             }

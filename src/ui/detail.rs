@@ -184,7 +184,7 @@ pub fn show(
         state.tab = Tab::Problems;
     }
     ui.add_space(4.0);
-    toolbar(ui, view.capture.id, actions);
+    toolbar(ui, view.id, actions);
     let forward = session.exchanges.forward_of(view.capture.id);
     ui.horizontal_wrapped(|ui| {
         for tab in Tab::ALL {
@@ -242,7 +242,8 @@ pub fn show(
 
 /// What can be done with the capture: send it again, edited or not, or
 /// take it to a shell.
-fn toolbar(ui: &mut Ui, capture: u64, actions: &mut Vec<Action>) {
+fn toolbar(ui: &mut Ui, row: RowId, actions: &mut Vec<Action>) {
+    let capture = row.capture;
     ui.horizontal_wrapped(|ui| {
         if ui
             .small_button("Edit and send…")
@@ -264,6 +265,20 @@ fn toolbar(ui: &mut Ui, capture: u64, actions: &mut Vec<Action>) {
             .clicked()
         {
             actions.push(Action::CopyCurl(capture));
+        }
+        if ui
+            .small_button("Copy as Markdown")
+            .on_hover_text("This event's bug-report section, redacted, for an issue or a chat")
+            .clicked()
+        {
+            actions.push(Action::CopyMarkdown(row));
+        }
+        if ui
+            .small_button("Bug report…")
+            .on_hover_text("A zip of this request: report.md, session and HAR, redacted")
+            .clicked()
+        {
+            actions.push(Action::PickReport(Some(capture)));
         }
     });
 }

@@ -73,6 +73,15 @@ pub fn show(
         {
             actions.push(Action::PickExport(ExportKind::Har, ExportScope::Shown));
         }
+        if ui
+            .add_enabled(!busy && has_captures, egui::Button::new("Export bug report…"))
+            .on_hover_text(
+                "A zip of the events shown: report.md, session and HAR, with personal data redacted",
+            )
+            .clicked()
+        {
+            actions.push(Action::PickReport(None));
+        }
         ui.separator();
         if ui
             .add_enabled(!busy, egui::Button::new("Redaction policy…"))

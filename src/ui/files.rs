@@ -15,6 +15,7 @@ use crate::journal::{Journal, Unfinished};
 use crate::loading::Loaded;
 use crate::outbound::Exchange;
 use crate::redact::{Options, Redacted, Redactor};
+use crate::report;
 use crate::session::open::{self, Format};
 use crate::session::{Snapshot, file, har};
 use crate::task::{Progress, Task};
@@ -100,6 +101,16 @@ pub enum Outcome {
         /// Values replaced, when the export was redacted.
         replaced: Option<usize>,
     },
+    /// Where to write a bug report, and of which captures.
+    ReportTo {
+        path: PathBuf,
+        positions: Option<Vec<usize>>,
+    },
+    Reported {
+        path: PathBuf,
+        count: usize,
+        replaced: usize,
+    },
     Failed(String),
     Cancelled,
 }
@@ -166,6 +177,58 @@ impl FileWork {
         });
     }
 
+    /// Asks where to write a bug report of the captures at `positions`
+    /// (all of them when `None`).
+    pub fn pick_report(&mut self, positions: Option<Vec<usize>>) {
+        let dialogs = self.dialogs.clone();
+        let name = format!(
+            "hookscope-report-{}.zip",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        );
+        self.dialog(
+            move || match dialogs.save_file("Export bug report", &name, "zip") {
+                Some(path) => Outcome::ReportTo { path, positions },
+                None => Outcome::Cancelled,
+            },
+        );
+    }
+
+    /// Writes a bug report (report.md, session.json, session.har, all
+    /// redacted by `redactor`) of the captures at `positions`, on a worker.
+    pub fn report(
+        &mut self,
+        path: PathBuf,
+        positions: Option<Vec<usize>>,
+        snapshot: Snapshot,
+        redactor: Redactor,
+        context: ReportContext,
+    ) -> Result<(), String> {
+        let label = format!("Writing {}", open::file_name(&path));
+        self.task(label, move |_progress| {
+            let captures = captures_at(&snapshot, positions.as_deref());
+            let exchanges = written_exchanges(&captures, snapshot.exchanges());
+            let redacted = redactor.all(&captures, &exchanges);
+            let (count, replaced) = (redacted.captures.len(), redacted.tally.total());
+            let ReportContext {
+                settings,
+                routes,
+                origin,
+            } = context;
+            let redaction = report::Redaction::of(&redactor, &redacted.tally);
+            let context = report::Context::new(settings, redaction, origin);
+            let report =
+                report::Report::new(context, redacted.captures, redacted.exchanges, &routes);
+            match write_atomically(&path, |out| report::write_bundle(out, &report)) {
+                Ok(()) => Outcome::Reported {
+                    path,
+                    count,
+                    replaced,
+                },
+                Err(e) => Outcome::Failed(format!("Could not write {}: {e}", path.display())),
+            }
+        })
+    }
+
     /// Redacts the captures of `snapshot` at `positions` (all of them when
     /// `None`) and the exchanges an export of them writes, on a worker.
     pub fn redact(
@@ -177,14 +240,7 @@ impl FileWork {
         kind: Option<ExportKind>,
     ) -> Result<(), String> {
         self.task("Redacting personal data", move |progress| {
-            let captures: Vec<&Received> = match &positions {
-                None => snapshot.captures().map(Capture::received).collect(),
-                Some(positions) => positions
-                    .iter()
-                    .filter_map(|&p| snapshot.capture_at(p))
-                    .map(Capture::received)
-                    .collect(),
-            };
+            let captures = captures_at(&snapshot, positions.as_deref());
             let exchanges = written_exchanges(&captures, snapshot.exchanges());
             let redacted = redactor.all(&captures, &exchanges);
             if progress.is_cancelled() {
@@ -451,6 +507,25 @@ fn written_exchanges(captures: &[&Received], exchanges: &[Exchange]) -> Vec<Exch
         .filter(|e| written.keeps(e))
         .cloned()
         .collect()
+}
+
+/// What a bug report says of where it was made.
+pub struct ReportContext {
+    pub settings: Vec<(String, String)>,
+    pub routes: Routes,
+    pub origin: String,
+}
+
+/// The captures of `snapshot` at `positions`, all of them when `None`.
+fn captures_at<'s>(snapshot: &'s Snapshot, positions: Option<&[usize]>) -> Vec<&'s Received> {
+    match positions {
+        None => snapshot.captures().map(Capture::received).collect(),
+        Some(positions) => positions
+            .iter()
+            .filter_map(|&p| snapshot.capture_at(p))
+            .map(Capture::received)
+            .collect(),
+    }
 }
 
 fn write_atomically(
