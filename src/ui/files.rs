@@ -2,15 +2,14 @@
 //! with progress and cancel. One piece of work at a time; the session is
 //! touched only when work succeeds.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, bounded};
 use egui::{RichText, Ui};
 
 use crate::capture::{Capture, Received, Routes};
+use crate::export::write_atomically;
 use crate::journal::{Journal, Unfinished};
 use crate::loading::Loaded;
 use crate::outbound::Exchange;
@@ -525,27 +524,5 @@ fn captures_at<'s>(snapshot: &'s Snapshot, positions: Option<&[usize]>) -> Vec<&
             .filter_map(|&p| snapshot.capture_at(p))
             .map(Capture::received)
             .collect(),
-    }
-}
-
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".part");
-    let temporary = PathBuf::from(temporary);
-    let result = (|| {
-        let mut out = BufWriter::new(File::create(&temporary)?);
-        write(&mut out)?;
-        out.flush()?;
-        out.get_ref().sync_all()
-    })();
-    match result {
-        Ok(()) => std::fs::rename(&temporary, path),
-        Err(e) => {
-            let _ = std::fs::remove_file(&temporary);
-            Err(e)
-        }
     }
 }
