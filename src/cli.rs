@@ -469,24 +469,8 @@ pub fn format_duration(duration: std::time::Duration) -> String {
     }
 }
 
-/// A byte count for people: "1.5 KiB".
-pub fn format_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
-}
+/// Sizes are written for people by the shared helper.
+pub use crate::human::format_size;
 
 #[cfg(test)]
 mod tests {
@@ -512,12 +496,5 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3 fortnights").is_err());
-    }
-
-    #[test]
-    fn sizes_format_for_people() {
-        assert_eq!(format_size(512), "512 B");
-        assert_eq!(format_size(1536), "1.5 KiB");
-        assert_eq!(format_size(10 * 1024 * 1024), "10 MiB");
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod export;
 pub mod headless;
 pub mod hs;
+pub mod human;
 pub mod ingest;
 pub mod journal;
 pub mod listener;
