@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::capture::{Capture, Received};
 use crate::cli::ListenArgs;
+use crate::hs::dates::DateMode;
+use crate::human::{self, counted};
 use crate::ingest::{Ingest, ListenerState};
 use crate::journal::{self, Journal};
 use crate::listener::ListenerConfig;
@@ -33,8 +35,8 @@ use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
 use super::settings::{SavedListener, Settings};
 use super::{
-    detail, entities_view, events_table, exchange_view, filter_bar, overview_view, status_bar,
-    theme, top_bar,
+    detail, entities_view, events_table, exchange_view, fields_view, filter_bar, overview_view,
+    status_bar, theme, top_bar,
 };
 
 /// How long one frame may spend moving captures into the session, so that
@@ -93,6 +95,8 @@ pub enum Action {
     CopyCurl(u64),
     /// Put the event's report section, redacted, on the clipboard.
     CopyMarkdown(RowId),
+    /// Show payload dates this way from now on.
+    SetDateMode(DateMode),
     /// Ask where to write a bug report of capture `id`, or of the captures
     /// shown when `None`.
     PickReport(Option<u64>),
@@ -605,6 +609,10 @@ impl App {
             }
             Action::DismissPrompt => self.prompt = None,
             Action::DismissNotice => self.notice = None,
+            Action::SetDateMode(mode) => {
+                self.settings.display.payload_dates = mode;
+                ctx.request_repaint();
+            }
         }
     }
 
@@ -796,9 +804,9 @@ impl App {
             self.outgoing.ids_from(next);
             self.notice = Some(info(if load.loading.is_cancelled() {
                 format!(
-                    "Stopped: {} of {} capture(s) were added",
-                    load.loading.inserted(),
-                    load.loading.total()
+                    "Stopped: {} of {} were added",
+                    human::count(load.loading.inserted()),
+                    counted(load.loading.total(), "capture", "captures")
                 )
             } else {
                 load.done
@@ -814,10 +822,10 @@ impl App {
         egui::Panel::top("loading").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(format!(
-                    "{}: {} of {} capture(s)",
+                    "{}: {} of {}",
                     load.label,
-                    load.loading.inserted(),
-                    load.loading.total()
+                    human::count(load.loading.inserted()),
+                    counted(load.loading.total(), "capture", "captures")
                 ));
                 ui.add(
                     egui::ProgressBar::new(load.loading.fraction())
@@ -889,7 +897,8 @@ impl App {
                     self.settings.remember(path);
                 }
                 let done = format!(
-                    "Opened {count} capture(s) from {} ({})",
+                    "Opened {} from {} ({})",
+                    counted(count, "capture", "captures"),
                     names.join(", "),
                     formats.join(", ")
                 );
@@ -898,8 +907,14 @@ impl App {
             Outcome::Restored { received, problem } => {
                 let count = received.len();
                 let done = match problem {
-                    None => format!("Restored {count} capture(s) from the unfinished session"),
-                    Some(problem) => format!("Restored {count} capture(s), but {problem}"),
+                    None => format!(
+                        "Restored {} from the unfinished session",
+                        counted(count, "capture", "captures")
+                    ),
+                    Some(problem) => format!(
+                        "Restored {}, but {problem}",
+                        counted(count, "capture", "captures")
+                    ),
                 };
                 self.load("Restoring".to_owned(), received.into(), done);
             }
@@ -915,10 +930,11 @@ impl App {
                 let redacted = match replaced {
                     None => String::new(),
                     Some(1) => ", redacted (1 value replaced),".to_owned(),
-                    Some(n) => format!(", redacted ({n} values replaced),"),
+                    Some(n) => format!(", redacted ({} values replaced),", human::count(n)),
                 };
                 self.notice = Some(info(format!(
-                    "Exported {count} capture(s){redacted} to {}",
+                    "Exported {}{redacted} to {}",
+                    counted(count, "capture", "captures"),
                     path.display()
                 )));
             }
@@ -1024,6 +1040,7 @@ impl eframe::App for App {
         let mut actions = Vec::new();
         let own = self.own_urls();
         self.send.restore(ui.ctx(), &own);
+        fields_view::set_date_mode(ui.ctx(), self.settings.display.payload_dates);
         egui::Panel::top("top_bar")
             .exact_size(theme::BAR_HEIGHT)
             .show(ui, |ui| {

@@ -4,6 +4,7 @@
 use egui::{CornerRadius, Margin, RichText, Stroke, Ui};
 
 use crate::hs::candidate::{Action, Attachment, Candidate, Form};
+use crate::human::{count, counted};
 
 use super::fields_view;
 use super::theme::{self, palette};
@@ -43,7 +44,7 @@ pub fn show(ui: &mut Ui, candidate: &Candidate, name: &str) {
 
     fields_view::section_heading(
         ui,
-        &format!("Actions ({}), newest first", candidate.actions.len()),
+        &format!("Actions ({}), newest first", count(candidate.actions.len())),
     );
     if candidate.actions.is_empty() {
         ui.label(theme::empty_text(ui));
@@ -91,7 +92,8 @@ fn action_card(ui: &mut Ui, index: usize, action: &Action) {
                 }
             });
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new("Poste").color(p.muted));
+                ui.label(RichText::new("Position").color(p.muted))
+                    .on_hover_text("poste");
                 match &action.poste_title {
                     Some(title) => ui.label(RichText::new(title).strong()),
                     None => ui.label(theme::empty_text(ui)),
@@ -103,7 +105,8 @@ fn action_card(ui: &mut Ui, index: usize, action: &Action) {
             if !action.attachments.is_empty() {
                 ui.add_space(4.0);
                 ui.label(
-                    RichText::new(format!("Attachments ({})", action.attachments.len())).strong(),
+                    RichText::new(format!("Attachments ({})", count(action.attachments.len())))
+                        .strong(),
                 );
                 for (j, attachment) in action.attachments.iter().enumerate() {
                     attachment_row(ui, index, j, attachment);
@@ -114,7 +117,7 @@ fn action_card(ui: &mut Ui, index: usize, action: &Action) {
                 form_answers(ui, index, form);
             }
             if !action.details.is_empty() {
-                egui::CollapsingHeader::new(format!("More fields ({})", action.details.len()))
+                egui::CollapsingHeader::new(format!("More fields ({})", count(action.details.len())))
                     .id_salt(("action_details", index))
                     .show(ui, |ui| {
                         fields_view::fields_grid(
@@ -132,10 +135,23 @@ fn action_card(ui: &mut Ui, index: usize, action: &Action) {
 fn attachment_row(ui: &mut Ui, action: usize, index: usize, attachment: &Attachment) {
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
-        ui.label(attachment.filename.as_deref().unwrap_or("(no file name)"));
+        ui.label(attachment.filename.as_deref().unwrap_or("(no file name)"))
+            .on_hover_text("filename");
         if let Some(mime) = &attachment.mimetype {
             theme::badge(ui, mime, p.muted);
         }
+        if let Some(id) = &attachment.id {
+            ui.label(RichText::new(format!("#{id}")).monospace().color(p.muted))
+                .on_hover_text("Attachment ID (id)");
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Stored as").color(p.muted))
+            .on_hover_text("uniqfilename: the file's name in the ATS's storage");
+        match &attachment.uniqfilename {
+            Some(stored) => ui.label(RichText::new(stored).monospace()),
+            None => ui.label(theme::empty_text(ui)),
+        };
     });
     let preview = attachment.preview(PREVIEW_CHARS);
     if preview.is_empty() {
@@ -162,14 +178,29 @@ fn form_answers(ui: &mut Ui, action: usize, form: &Form) {
         .as_deref()
         .map(|id| format!(" #{id}"))
         .unwrap_or_default();
-    ui.label(RichText::new(format!("Form{id}: {} answers", form.answers.len())).strong());
+    let answers = counted(form.answers.len(), "answer", "answers");
+    ui.label(RichText::new(format!("Form{id}: {answers}")).strong());
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Image").color(palette(ui).muted))
+            .on_hover_text("image");
+        match &form.image {
+            Some(image) => ui.label(RichText::new(image).monospace()),
+            None => ui.label(theme::empty_text(ui)),
+        };
+    });
     egui::Grid::new(("form_answers", action))
-        .num_columns(2)
+        .num_columns(3)
         .striped(true)
         .spacing([12.0, 3.0])
         .show(ui, |ui| {
             for answer in &form.answers {
-                ui.label(RichText::new(&answer.question).color(palette(ui).muted));
+                let p = palette(ui);
+                let id = match &answer.id_question {
+                    Some(id) => ui.label(RichText::new(format!("#{id}")).monospace().color(p.muted)),
+                    None => ui.label(""),
+                };
+                id.on_hover_text("Question ID (id_question)");
+                ui.label(RichText::new(&answer.question).color(p.muted));
                 if answer.answer.is_empty() {
                     ui.label(theme::empty_text(ui));
                 } else {

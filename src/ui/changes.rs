@@ -5,6 +5,7 @@ use chrono::Local;
 use egui::{RichText, Ui};
 use serde_json::Value;
 
+use crate::human;
 use crate::hs::EventKind;
 use crate::session::diff::{ActionChangeKind, Change, ChangeKind, EntityDiff};
 use crate::session::{PreviousVersion, RowId, RowView, Session};
@@ -94,9 +95,13 @@ pub fn show(ui: &mut Ui, session: &Session, view: RowView<'_>, state: &mut Chang
                 if let ActionChangeKind::Added(value) | ActionChangeKind::Removed(value) =
                     &action.kind
                 {
-                    let code = value.get("code").and_then(Value::as_str).unwrap_or("");
-                    let date = value.get("date").and_then(Value::as_str).unwrap_or("");
-                    ui.label(RichText::new(format!("{code} {date}")).color(p.muted));
+                    if let Some(code) = value.get("code").and_then(Value::as_str) {
+                        ui.label(RichText::new(code).color(p.muted));
+                    }
+                    if let Some(date) = value.get("date").and_then(Value::as_str) {
+                        let readable = crate::hs::dates::parse_date(date).is_ok();
+                        super::fields_view::date(ui, date, readable);
+                    }
                 }
             });
             if let ActionChangeKind::Changed(changes) = &action.kind {
@@ -175,16 +180,19 @@ fn summary_line(ui: &mut Ui, diff: &EntityDiff) {
     let added = count(|k| matches!(k, ChangeKind::Added(_)));
     let removed = count(|k| matches!(k, ChangeKind::Removed(_)));
     let mut parts = vec![format!(
-        "{changed} changed, {added} added, {removed} removed"
+        "{} changed, {} added, {} removed",
+        human::count(changed),
+        human::count(added),
+        human::count(removed)
     )];
     if !diff.actions.is_empty() {
         let actions =
             |f: fn(&ActionChangeKind) -> bool| diff.actions.iter().filter(|a| f(&a.kind)).count();
         parts.push(format!(
             "actions: {} added, {} removed, {} changed",
-            actions(|k| matches!(k, ActionChangeKind::Added(_))),
-            actions(|k| matches!(k, ActionChangeKind::Removed(_))),
-            actions(|k| matches!(k, ActionChangeKind::Changed(_))),
+            human::count(actions(|k| matches!(k, ActionChangeKind::Added(_)))),
+            human::count(actions(|k| matches!(k, ActionChangeKind::Removed(_)))),
+            human::count(actions(|k| matches!(k, ActionChangeKind::Changed(_)))),
         ));
     }
     ui.label(RichText::new(parts.join("; ")).strong());
@@ -231,11 +239,11 @@ fn value(ui: &mut Ui, value: &Value) {
                 .iter()
                 .find_map(|key| map.get(*key).and_then(Value::as_str));
             match name {
-                Some(name) => format!("{{{name:?}, {} fields}}", map.len()),
-                None => format!("{{{} fields}}", map.len()),
+                Some(name) => format!("{{{name:?}, {} fields}}", human::count(map.len())),
+                None => format!("{{{} fields}}", human::count(map.len())),
             }
         }
-        Value::Array(items) => format!("[{} items]", items.len()),
+        Value::Array(items) => format!("[{} items]", human::count(items.len())),
         scalar => scalar.to_string(),
     };
     let shown: String = text.chars().take(SHOWN_CHARS).collect();

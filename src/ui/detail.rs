@@ -194,7 +194,7 @@ pub fn show(
             }
             let problems = view.summary.tally.total() + session.anomaly_kinds(view.id).count();
             let title = match tab {
-                Tab::Problems if problems > 0 => format!("Problems ({problems})"),
+                Tab::Problems if problems > 0 => format!("Problems ({})", crate::human::count(problems)),
                 _ => tab.title().to_owned(),
             };
             ui.selectable_value(&mut state.tab, tab, title);
@@ -306,6 +306,8 @@ fn header(ui: &mut Ui, view: RowView<'_>, findings: &[Finding]) -> bool {
             format!("request #{}", view.capture.id)
         };
         ui.label(RichText::new(position).color(p.muted));
+        ui.label(RichText::new("received").color(p.muted));
+        super::clock::received(ui, view.capture.received_at);
     });
     let worst = findings
         .iter()
@@ -324,7 +326,7 @@ fn header(ui: &mut Ui, view: RowView<'_>, findings: &[Finding]) -> bool {
     let count = findings.len();
     count > 0
         && ui
-            .link(format!("All problems ({count})"))
+            .link(format!("All problems ({})", crate::human::count(count)))
             .on_hover_text("Each with where it is in the body")
             .clicked()
 }

@@ -1,15 +1,17 @@
 //! Every job and candidate the session saw, one row each (virtualised), and
 //! the history of the selected one.
 
-use chrono::{DateTime, FixedOffset, Local, SecondsFormat};
+use chrono::{DateTime, FixedOffset};
 use egui::{Align, Id, Layout, RichText, Role, Sense, Shape, Ui, WidgetInfo};
 use egui_extras::{Column, TableBuilder};
 
 use crate::hs::EventKind;
+use crate::human::{count, counted};
 use crate::session::{EntityKey, EntityState, PreviousVersion, RowId, RowView, Session};
 
 /// What a click in [`history`] asks of the app.
 use super::app::Action;
+use super::clock;
 use super::theme::{self, Palette, palette};
 
 const COLUMNS: [&str; 8] = [
@@ -116,7 +118,7 @@ pub fn show(ui: &mut Ui, session: &Session, state: &mut EntitiesState) {
                     state_badge(ui, entity.state);
                 });
                 row.col(|ui| {
-                    ui.label(entity.events().to_string());
+                    ui.label(count(entity.events()));
                 });
                 row.col(|ui| {
                     time_label(ui, entity.first_seen);
@@ -163,11 +165,10 @@ pub fn history(ui: &mut Ui, session: &Session, key: &EntityKey, actions: &mut Ve
     } else {
         ui.label(RichText::new(&entity.label).heading().strong());
     }
-    let events = entity.events();
-    let plural = if events == 1 { "" } else { "s" };
     ui.label(
         RichText::new(format!(
-            "{events} event{plural}, first seen {}, last seen {}",
+            "{}, first seen {}, last seen {}",
+            counted(entity.events(), "event", "events"),
             local_time(entity.first_seen),
             local_time(entity.last_seen)
         ))
@@ -269,7 +270,7 @@ fn change_note(ui: &Ui, session: &Session, view: RowView<'_>) -> Option<String> 
     match changes {
         Changes::Count(0) => Some("no change".to_owned()),
         Changes::Count(1) => Some("1 change".to_owned()),
-        Changes::Count(n) => Some(format!("{n} changes")),
+        Changes::Count(n) => Some(counted(n, "change", "changes")),
         Changes::NoEarlier => Some("no earlier version here".to_owned()),
         Changes::Unknown => None,
     }
@@ -310,15 +311,11 @@ fn no_label(p: &Palette) -> RichText {
     RichText::new("no title or name").italics().color(p.muted)
 }
 
-/// Local time to the millisecond; the full date shows on hover.
+/// Local time to the millisecond; the full date and how long ago on hover.
 fn time_label(ui: &mut Ui, at: DateTime<FixedOffset>) {
-    ui.label(RichText::new(local_time(at)).monospace())
-        .on_hover_text(
-            at.with_timezone(&Local)
-                .to_rfc3339_opts(SecondsFormat::Millis, false),
-        );
+    clock::received(ui, at);
 }
 
 fn local_time(at: DateTime<FixedOffset>) -> String {
-    at.with_timezone(&Local).format("%H:%M:%S%.3f").to_string()
+    clock::time_of_day(at)
 }

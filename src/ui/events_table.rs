@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Local;
 use egui::{Align, Key, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
@@ -113,8 +112,7 @@ pub fn show(
                 let (capture, summary) = (view.capture, view.summary);
                 row.set_selected(selection == Some(view.id));
                 row.col(|ui| {
-                    let local = capture.received_at.with_timezone(&Local);
-                    ui.label(RichText::new(local.format("%H:%M:%S%.3f").to_string()).monospace());
+                    super::clock::received(ui, capture.received_at);
                 });
                 row.col(|ui| {
                     ui.label(capture.head.url());

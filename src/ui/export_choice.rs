@@ -3,6 +3,8 @@
 
 use egui::{RichText, Ui};
 
+use crate::human::count;
+
 use super::files::{ExportKind, ExportScope};
 use super::redaction::{Choice, PolicySummary, Step};
 use super::theme::palette;
@@ -18,13 +20,13 @@ pub fn show(ctx: &egui::Context, choice: &Choice, summary: PolicySummary, steps:
         let sent = match choice.sent {
             0 => String::new(),
             1 => ", and the request hookscope sent".to_owned(),
-            n => format!(", and the {n} requests hookscope sent"),
+            n => format!(", and the {} requests hookscope sent", count(n)),
         };
         let what = match (choice.scope, choice.captures) {
             (ExportScope::All, 1) => format!("The session's capture{sent}."),
-            (ExportScope::All, n) => format!("All {n} captures of the session{sent}."),
+            (ExportScope::All, n) => format!("All {} captures of the session{sent}.", count(n)),
             (ExportScope::Shown, 1) => "The capture the filter shows.".to_owned(),
-            (ExportScope::Shown, n) => format!("The {n} captures the filter shows."),
+            (ExportScope::Shown, n) => format!("The {} captures the filter shows.", count(n)),
         };
         ui.label(what);
         ui.add_space(6.0);

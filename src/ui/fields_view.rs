@@ -1,11 +1,37 @@
 //! Draws the domain's sections of labelled values, whatever the entity.
 
-use chrono::Local;
-use egui::{RichText, Ui};
+use egui::{Context, Id, RichText, Ui};
 
+use crate::hs::dates::{self, DateMode};
 use crate::hs::fields::{Field, FieldValue, Section};
 
 use super::theme::{self, palette};
+
+/// Where the chosen mode for payload dates lives while a frame is drawn:
+/// set by the app from its settings, read wherever a date is shown.
+fn date_mode_id() -> Id {
+    Id::unique("hookscope/payload-dates")
+}
+
+pub fn set_date_mode(ctx: &Context, mode: DateMode) {
+    ctx.data_mut(|d| d.insert_temp(date_mode_id(), mode));
+}
+
+pub fn date_mode(ctx: &Context) -> DateMode {
+    ctx.data(|d| d.get_temp(date_mode_id())).unwrap_or_default()
+}
+
+/// A payload date as the chosen mode shows it, the rest on hover; one
+/// hookscope cannot read is shown as sent, in the warning colour.
+pub fn date(ui: &mut Ui, raw: &str, readable: bool) -> egui::Response {
+    let shown = dates::show_date(raw, date_mode(ui.ctx()), &chrono::Local);
+    let text = if readable {
+        RichText::new(shown.text)
+    } else {
+        RichText::new(shown.text).color(palette(ui).warning)
+    };
+    ui.label(text).on_hover_text(shown.hover)
+}
 
 pub fn sections(ui: &mut Ui, id_salt: &str, sections: &[Section]) {
     for section in sections {
@@ -46,8 +72,8 @@ pub fn fields_grid(ui: &mut Ui, id_salt: &str, fields: &[Field]) {
         });
 }
 
-/// One value: empty ones dimmed, dates in local time with the original on
-/// hover, links clickable when they are URLs.
+/// One value: empty ones dimmed, dates as the chosen mode shows them with
+/// the rest on hover, links clickable when they are URLs.
 pub fn value(ui: &mut Ui, value: &FieldValue) {
     let p = palette(ui);
     if value.is_empty() {
@@ -64,17 +90,9 @@ pub fn value(ui: &mut Ui, value: &FieldValue) {
         FieldValue::LongText(text) => {
             ui.add(egui::Label::new(text.as_str()).wrap());
         }
-        FieldValue::Date { raw, parsed } => match parsed {
-            Ok(date) => {
-                let local = date.with_timezone(&Local);
-                ui.label(local.format("%Y-%m-%d %H:%M:%S").to_string())
-                    .on_hover_text(format!("Sent as {raw}"));
-            }
-            Err(problem) => {
-                ui.label(RichText::new(raw).color(p.warning))
-                    .on_hover_text(format!("Not a date hookscope can read: {problem}"));
-            }
-        },
+        FieldValue::Date { raw, parsed } => {
+            date(ui, raw, parsed.is_ok());
+        }
         FieldValue::Link(url) if url.starts_with("http://") || url.starts_with("https://") => {
             ui.hyperlink(url);
         }

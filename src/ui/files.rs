@@ -280,7 +280,7 @@ impl FileWork {
     ) -> Result<(), String> {
         let label = match paths.as_slice() {
             [one] => format!("Opening {}", open::file_name(one)),
-            many => format!("Opening {} files", many.len()),
+            many => format!("Opening {} files", crate::human::count(many.len())),
         };
         self.task(label, move |progress| {
             let mut files = Vec::new();

@@ -4,6 +4,7 @@
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use crate::session::filter::{Filter, Set, Toggle};
+use crate::human::{count, counted};
 
 use super::theme::palette;
 
@@ -37,9 +38,9 @@ pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize, search
         toggles(ui, &mut filter.statuses);
         ui.separator();
         let count = if filter.is_empty() {
-            format!("{total} event{}", if total == 1 { "" } else { "s" })
+            counted(total, "event", "events")
         } else {
-            format!("{shown} of {total}")
+            format!("{} of {}", count(shown), count(total))
         };
         ui.label(RichText::new(count).strong());
         if searching {

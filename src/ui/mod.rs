@@ -3,6 +3,7 @@
 mod app;
 mod candidate_pane;
 mod changes;
+mod clock;
 mod delete_pane;
 mod detail;
 pub mod dialogs;

@@ -7,6 +7,7 @@
 //! same with 100 rows or a million.
 
 use chrono::{DateTime, FixedOffset, Local};
+use crate::human::{count, counted};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{
     Align, Align2, Color32, Layout, Rect, RichText, Role, Sense, Stroke, TextStyle, Ui, WidgetInfo,
@@ -128,13 +129,11 @@ fn section(ui: &mut Ui, title: &str) {
 
 fn counts(ui: &mut Ui, session: &Session, state: &mut OverviewState, p: &Palette) {
     let o = &state.overview;
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     ui.label(
         RichText::new(format!(
             "{} in {}",
-            plural(o.events, "event", "events"),
-            plural(o.requests, "request", "requests")
+            counted(o.events, "event", "events"),
+            counted(o.requests, "request", "requests")
         ))
         .heading()
         .strong(),
@@ -187,7 +186,7 @@ fn counts(ui: &mut Ui, session: &Session, state: &mut OverviewState, p: &Palette
         // Events with any anomaly: a row may have several kinds.
         let all = session.anomalous_row_count();
         if ui
-            .selectable_label(state.kind.is_none(), format!("all {all}"))
+            .selectable_label(state.kind.is_none(), format!("all {}", count(all)))
             .on_hover_text("List every event with an anomaly")
             .clicked()
         {
@@ -197,7 +196,7 @@ fn counts(ui: &mut Ui, session: &Session, state: &mut OverviewState, p: &Palette
             let n = o.anomalies.of(kind);
             let selected = state.kind == Some(kind);
             if ui
-                .selectable_label(selected, format!("{kind} {n}"))
+                .selectable_label(selected, format!("{kind} {}", count(n)))
                 .on_hover_text(format!("List only the {kind} anomalies"))
                 .clicked()
             {
@@ -216,7 +215,7 @@ fn stat(ui: &mut Ui, name: &str, n: usize, color: Color32) {
     let mut job = LayoutJob::default();
     job.append(name, 0.0, TextFormat::simple(font.clone(), color));
     job.append(
-        &format!(" {n}"),
+        &format!(" {}", count(n)),
         0.0,
         TextFormat::simple(font, ui.visuals().strong_text_color()),
     );
@@ -393,8 +392,12 @@ fn anomaly_list(
     let total = session.anomalous_row_count();
     let events = if total == 1 { "event" } else { "events" };
     let title = match state.kind {
-        Some(kind) => format!("Anomalies: {kind} ({lines} of {total} {events})"),
-        None => format!("Anomalies ({total} {events})"),
+        Some(kind) => format!(
+            "Anomalies: {kind} ({} of {} {events})",
+            count(lines),
+            count(total)
+        ),
+        None => format!("Anomalies ({} {events})", count(total)),
     };
     section(ui, &title);
     if lines == 0 {
@@ -453,7 +456,7 @@ fn anomaly_list(
                     if others == 0 {
                         ui.label(&shown.message);
                     } else {
-                        ui.label(format!("{} (+{others} more)", shown.message));
+                        ui.label(format!("{} (+{} more)", shown.message, count(others)));
                     }
                 });
                 let response = row.response();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::Local;
 use egui::{RichText, Ui};
 
-use crate::cli::format_size;
+use crate::human::{counted, format_size};
 use crate::journal::Unfinished;
 
 use super::app::Action;
@@ -33,7 +33,7 @@ pub fn show(ctx: &egui::Context, prompt: &Prompt, actions: &mut Vec<Action>) {
 fn join_or_new(ui: &mut Ui, paths: &[PathBuf], actions: &mut Vec<Action>) {
     let what = match paths {
         [one] => one.display().to_string(),
-        many => format!("{} files", many.len()),
+        many => counted(many.len(), "file", "files"),
     };
     ui.label(RichText::new(format!("Open {what}")).strong());
     ui.label("The session already holds captures. Add the file's captures to them, or start a new session?");

@@ -3,6 +3,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::human;
 use crate::redact::RuleTally;
 
 use super::files::{ExportKind, RedactedRun};
@@ -44,7 +45,7 @@ pub fn show(ctx: &egui::Context, run: &RedactedRun, steps: &mut Vec<Step>) {
             0 => "Nothing here matches the policy: the file will hold these values as they are."
                 .to_owned(),
             1 => "1 value will be replaced.".to_owned(),
-            n => format!("{n} values will be replaced."),
+            n => format!("{} values will be replaced.", human::count(n)),
         };
         ui.label(RichText::new(headline).strong());
         ui.add_space(4.0);
@@ -79,17 +80,17 @@ pub fn show(ctx: &egui::Context, run: &RedactedRun, steps: &mut Vec<Step>) {
             .show(ui, |ui| {
                 ui.label("Bodies that are not JSON");
                 ui.label(if run.options.keep_unparsed {
-                    format!("{} kept as they are", tally.unparsed_kept)
+                    format!("{} kept as they are", human::count(tally.unparsed_kept))
                 } else {
                     format!(
                         "{} replaced whole by a placeholder of the same length",
-                        tally.unparsed_replaced
+                        human::count(tally.unparsed_replaced)
                     )
                 });
                 ui.end_row();
                 ui.label("Ids");
                 ui.label(if run.options.redact_ids {
-                    format!("{} mapped, the same id always to the same one", tally.ids)
+                    format!("{} mapped, the same id always to the same one", human::count(tally.ids))
                 } else {
                     "kept as they are (the policy editor can map them)".to_owned()
                 });
@@ -139,13 +140,13 @@ fn rule_row(ui: &mut Ui, rule: &RuleTally) {
         p.muted
     };
     ui.label(RichText::new(&rule.rule).monospace().color(color));
-    let replaced = ui.label(RichText::new(rule.replaced.to_string()).color(color));
+    let replaced = ui.label(RichText::new(human::count(rule.replaced)).color(color));
     // Read aloud (and found by tests) with the rule it counts for.
     replaced.widget_info(|| {
         egui::WidgetInfo::labeled(
             egui::Role::Label,
             true,
-            format!("{}: {} replaced", rule.rule, rule.replaced),
+            format!("{}: {} replaced", rule.rule, human::count(rule.replaced)),
         )
     });
     for (n, example) in rule.examples.iter().enumerate() {
@@ -179,8 +180,5 @@ fn shown(value: &str) -> String {
 }
 
 fn count(n: usize, what: &str) -> String {
-    match n {
-        1 => format!("1 {what}"),
-        n => format!("{n} {what}s"),
-    }
+    human::counted(n, what, &format!("{what}s"))
 }

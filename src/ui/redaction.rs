@@ -102,7 +102,7 @@ impl PolicySummary {
 pub fn rules(n: usize) -> String {
     match n {
         1 => "1 rule".to_owned(),
-        n => format!("{n} rules"),
+        n => format!("{} rules", crate::human::count(n)),
     }
 }
 

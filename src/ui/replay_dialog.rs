@@ -29,7 +29,10 @@ pub fn show(ctx: &egui::Context, dialog: &mut ReplayDialog, actions: &mut Vec<Ac
         ui.set_width(460.0);
         let what = match dialog.captures.as_slice() {
             [one] => format!("Replay request #{one}"),
-            many => format!("Replay {} requests, in capture order", many.len()),
+            many => format!(
+                "Replay {} requests, in capture order",
+                crate::human::count(many.len())
+            ),
         };
         ui.label(RichText::new(what).strong());
         ui.label("Each is sent with its method, path, query, headers and exact body to:");

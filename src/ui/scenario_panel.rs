@@ -10,7 +10,7 @@ use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::capture::received_now;
-use crate::cli::format_size;
+use crate::human::{self, count, counted, format_size};
 use crate::outbound::{Exchange, Origin, Scenario, ScenarioOptions, ScenarioUrls};
 
 use super::app::Action;
@@ -183,12 +183,13 @@ impl ScenarioState {
 fn describe(state: &ScenarioState) -> String {
     match state.scenario {
         Scenario::Lifecycle => "A job created, updated and deleted, then a candidate created, updated and deleted: six requests, each sent once the one before was answered.".to_owned(),
-        Scenario::Batch => format!("{} candidate creations in one request.", state.options.size),
+        Scenario::Batch => format!("{} candidate creations in one request.", human::count(state.options.size)),
         Scenario::Duplicate => "The same candidate creation, byte for byte, delivered twice.".to_owned(),
         Scenario::OutOfOrder => "A job update before its creation; a candidate update after its delete.".to_owned(),
         Scenario::Burst => format!(
             "{} distinct candidates created, {} requests at once.",
-            state.options.count, state.concurrency
+            human::count(state.options.count),
+            human::count(state.concurrency)
         ),
     }
 }
@@ -274,7 +275,7 @@ fn settings(
         if let Some((answered, steps)) = running {
             ui.spinner();
             ui.label(
-                RichText::new(format!("Running: {answered} of {steps} steps answered"))
+                RichText::new(format!("Running: {} of {} steps answered", count(answered), count(steps)))
                     .color(p.muted),
             );
         }
@@ -327,7 +328,7 @@ fn results(ui: &mut Ui, state: &ScenarioState, send: &mut SendState) {
     };
     ui.horizontal(|ui| {
         let (count, failed) = (run.steps.len(), run.failed());
-        let steps = if count == 1 { "step" } else { "steps" };
+        let steps = counted(count, "step", "steps");
         let color = if failed > 0 {
             p.error
         } else if run.is_running() {
@@ -336,7 +337,7 @@ fn results(ui: &mut Ui, state: &ScenarioState, send: &mut SendState) {
             p.ok
         };
         ui.label(
-            RichText::new(format!("{count} {steps}, {failed} failed"))
+            RichText::new(format!("{steps}, {} failed", human::count(failed)))
                 .strong()
                 .color(color),
         );

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Routes;
+use crate::hs::dates::DateMode;
 use crate::listener::act::ChosenAnswer;
 use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
 use crate::outbound::ForwardMode;
@@ -20,6 +21,15 @@ pub struct Settings {
     pub listener: SavedListener,
     pub recent: Vec<PathBuf>,
     pub redaction: SavedRedaction,
+    pub display: SavedDisplay,
+}
+
+/// How values are shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedDisplay {
+    /// Dates inside payloads: as the sender wrote them, local or UTC.
+    pub payload_dates: DateMode,
 }
 
 impl Settings {
@@ -226,9 +236,23 @@ mod tests {
         let settings: Settings = ron::from_str(old).unwrap();
         assert_eq!(settings.listener.port, 9000);
         assert_eq!(settings.redaction, SavedRedaction::default());
+        assert_eq!(settings.display.payload_dates, DateMode::Sender);
         assert!(!settings.redaction.redacts_exports());
         assert_eq!(settings.redaction.policy(), Ok(Policy::default()));
         assert_eq!(settings.redaction.policy_text(), redact::DEFAULT_TEXT);
+    }
+
+    #[test]
+    fn the_date_mode_is_saved() {
+        let settings = Settings {
+            display: SavedDisplay {
+                payload_dates: DateMode::Utc,
+            },
+            ..Settings::default()
+        };
+        let text = ron::to_string(&settings).unwrap();
+        let read: Settings = ron::from_str(&text).unwrap();
+        assert_eq!(read.display.payload_dates, DateMode::Utc);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use egui::{RichText, Ui};
 
 use crate::capture::Status;
-use crate::cli::format_size;
+use crate::human::{count, counted, format_size};
 use crate::ingest::{Ingest, ListenerState};
 use crate::session::Session;
 
@@ -16,14 +16,14 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
         let counts = session.counts();
         let requests = session.capture_count();
         ui.label(format!(
-            "{} events in {} requests",
-            session.row_count(),
-            requests
+            "{} in {}",
+            counted(session.row_count(), "event", "events"),
+            counted(requests, "request", "requests")
         ));
         if let ListenerState::Listening(listener) = ingest.state() {
             let waiting = listener.awaiting_summary();
             if waiting > 0 {
-                ui.label(RichText::new(format!("+{waiting} arriving")).color(p.muted))
+                ui.label(RichText::new(format!("+{} arriving", count(waiting))).color(p.muted))
                     .on_hover_text(
                         "Acknowledged and kept in the journal; while requests keep coming, \
                          reading them waits so that answering goes first",
@@ -36,7 +36,7 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
             (Status::Error, counts.error),
         ] {
             ui.label(
-                RichText::new(format!("{n} {}", status.as_str())).color(status_color(&p, status)),
+                RichText::new(format!("{} {}", count(n), status.as_str())).color(status_color(&p, status)),
             );
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -54,7 +54,7 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
                 let stats = listener.stats();
                 if stats.timed_out > 0 {
                     ui.label(
-                        RichText::new(format!("{} timed out", stats.timed_out)).color(p.warning),
+                        RichText::new(format!("{} timed out", count(stats.timed_out))).color(p.warning),
                     )
                     .on_hover_text(format!(
                         "Connections closed because the sender stalled for longer than {} \
@@ -64,7 +64,7 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
                 }
                 if stats.open_connections > 0 {
                     ui.label(
-                        RichText::new(format!("{} connections", stats.open_connections))
+                        RichText::new(counted(stats.open_connections, "connection", "connections"))
                             .color(p.muted),
                     )
                     .on_hover_text("Connections open to the listener now");

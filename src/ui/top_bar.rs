@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use egui::{RichText, ThemePreference, Ui};
 
 use crate::capture::Routes;
-use crate::cli::{format_duration, format_size, parse_duration, parse_size};
+use crate::hs::dates::DateMode;
+use crate::cli::{format_duration, parse_duration, parse_size};
+use crate::human::format_size;
 use crate::ingest::{Ingest, ListenerState};
 use crate::listener::act::ChosenAnswer;
 use crate::listener::{ChosenAnswers, Forward, ListenerConfig};
@@ -420,6 +422,22 @@ fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions:
     });
     if preference != ui.ctx().options(|o| o.theme_preference) {
         ui.ctx().set_theme(preference);
+    }
+    ui.separator();
+    ui.label(RichText::new("Dates in payloads").strong()).on_hover_text(
+        "Dates the sender wrote (job start, publication, actions…). \
+         Receive times are always your local time.",
+    );
+    let shown = super::fields_view::date_mode(ui.ctx());
+    let mut mode = shown;
+    ui.horizontal(|ui| {
+        for choice in DateMode::ALL {
+            ui.selectable_value(&mut mode, choice, choice.label())
+                .on_hover_text(choice.description());
+        }
+    });
+    if mode != shown {
+        actions.push(Action::SetDateMode(mode));
     }
 }
 
