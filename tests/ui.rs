@@ -281,7 +281,7 @@ fn an_exported_session_opens_again_with_the_same_captures() {
             (b.id, &b.body, header_pairs(b), b.received_at)
         );
     }
-    second.get_by_label_contains("Opened 2 capture(s) from session.json");
+    second.get_by_label_contains("Opened 2 captures from session.json");
 }
 
 #[test]
@@ -399,7 +399,7 @@ fn export_writes_all_captures_or_only_those_the_filter_shows() {
         .expect("a session")
         .captures;
     assert_eq!(read.len(), 2);
-    harness.get_by_label_contains("Exported 2 capture(s)");
+    harness.get_by_label_contains("Exported 2 captures");
 
     let shown = dir.path().join("shown.json");
     let mut harness = app_with(listener_config(), Dialogs::saving_to(shown.clone()));

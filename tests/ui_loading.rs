@@ -46,7 +46,7 @@ fn a_large_session_arrives_in_batches_while_the_window_keeps_stepping() {
             partial.push(rows);
             // The strip says how far loading is, and the table already
             // shows rows.
-            harness.get_by_label_contains(&format!("of {CAPTURES} capture(s)"));
+            harness.get_by_label_contains("of 40,000 captures");
             assert!(harness.query_all_by_label_contains("Job ").next().is_some());
         }
         assert!(
@@ -61,5 +61,5 @@ fn a_large_session_arrives_in_batches_while_the_window_keeps_stepping() {
     );
     assert_eq!(harness.state().session().row_count(), CAPTURES);
     harness.run_steps(4);
-    harness.get_by_label_contains(&format!("Opened {CAPTURES} capture(s)"));
+    harness.get_by_label_contains("Opened 40,000 captures");
 }

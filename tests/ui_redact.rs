@@ -205,12 +205,12 @@ fn a_redacted_export_writes_what_the_preview_showed_and_says_so() {
     let notice = harness.state().notice().expect("a confirmation");
     assert!(!notice.is_error, "{}", notice.text);
     assert!(
-        notice.text.starts_with("Exported 2 capture(s), redacted (")
+        notice.text.starts_with("Exported 2 captures, redacted (")
             && notice.text.contains(" replaced), to "),
         "{}",
         notice.text
     );
-    harness.get_by_label_contains("Exported 2 capture(s), redacted (");
+    harness.get_by_label_contains("Exported 2 captures, redacted (");
     assert!(harness.query_by_label("Redaction preview").is_none());
     let bytes = std::fs::read(&path).expect("the export was written");
     let read = file::read(&bytes, &Routes::default())
@@ -236,7 +236,7 @@ fn a_redacted_export_holds_no_name_and_the_previewed_pseudonyms() {
         .query_by_label_contains("Candidate Firstname -> ")
         .map(|node| text_of(&node));
     button(&mut harness, "Export session…");
-    harness.get_by_label_contains("Exported 2 capture(s), redacted (");
+    harness.get_by_label_contains("Exported 2 captures, redacted (");
     let bytes = std::fs::read(&path).expect("the export was written");
     let text = String::from_utf8_lossy(&bytes);
     for value in PERSONAL {
@@ -273,7 +273,7 @@ fn redacting_is_off_until_a_preview_is_seen_then_on_and_har_exports_redact_too()
     assert!(redact_box(&harness), "on once a preview was seen");
     button(&mut harness, "Preview and export…");
     button(&mut harness, "Export HAR…");
-    harness.get_by_label_contains("Exported 2 capture(s), redacted (");
+    harness.get_by_label_contains("Exported 2 captures, redacted (");
     let bytes = std::fs::read(&path).expect("the HAR was written");
     let read = har::read(&bytes, &Routes::default(), "redacted.har")
         .expect("a HAR file")
@@ -355,7 +355,7 @@ fn a_bug_report_from_the_file_menu_is_a_redacted_zip() {
     let path = dir.path().join("report.zip");
     let mut harness = app_with_samples(Settings::default(), Some(path.clone()));
     file_menu(&mut harness, "Export bug report…");
-    harness.get_by_label_contains("Wrote a bug report of 2 capture(s), redacted (");
+    harness.get_by_label_contains("Wrote a bug report of 2 captures, redacted (");
     let file = std::fs::File::open(&path).expect("the report was written");
     let mut zip = zip::ZipArchive::new(file).expect("a zip");
     let mut names: Vec<String> = zip

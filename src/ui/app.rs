@@ -959,7 +959,9 @@ impl App {
                 replaced,
             } => {
                 self.notice = Some(info(format!(
-                    "Wrote a bug report of {count} capture(s), redacted ({replaced} values replaced), to {}",
+                    "Wrote a bug report of {}, redacted ({} values replaced), to {}",
+                    counted(count, "capture", "captures"),
+                    human::count(replaced),
                     path.display()
                 )));
             }
