@@ -36,7 +36,7 @@ pub fn count(n: impl Whole) -> String {
         out.push('-');
     }
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -118,7 +118,10 @@ mod tests {
     fn counted_nouns_agree_with_the_number() {
         assert_eq!(counted(0usize, "event", "events"), "0 events");
         assert_eq!(counted(1usize, "event", "events"), "1 event");
-        assert_eq!(counted(1_000_000usize, "event", "events"), "1,000,000 events");
+        assert_eq!(
+            counted(1_000_000usize, "event", "events"),
+            "1,000,000 events"
+        );
     }
 
     #[test]

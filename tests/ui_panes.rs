@@ -65,7 +65,11 @@ fn the_utc_mode_converts_instants_but_not_days() {
     assert_eq!(shows(&harness, "2019-07-19 14:57:17 UTC"), 1);
     assert_eq!(shows(&harness, "2019-08-29 15:16:11 UTC"), 1);
     assert_eq!(shows(&harness, "2019-07-19"), 2);
-    assert!(harness.query_by_label("2019-07-19 16:57:17 +02:00").is_none());
+    assert!(
+        harness
+            .query_by_label("2019-07-19 16:57:17 +02:00")
+            .is_none()
+    );
 }
 
 #[test]
@@ -104,7 +108,11 @@ fn the_candidate_pane_shows_every_attachment_form_and_answer_field() {
         "#4630",
         "#1332",
     ] {
-        assert_eq!(shows(&harness, text), 1, "the candidate pane shows {text:?}");
+        assert_eq!(
+            shows(&harness, text),
+            1,
+            "the candidate pane shows {text:?}"
+        );
     }
     // Two attachments were sent without a stored file name: said, not hidden.
     assert_eq!(shows(&harness, "Stored as"), 4);
@@ -139,7 +147,11 @@ fn counts_have_thousands_separators() {
     }
     harness.run();
     assert_eq!(shows(&harness, "1,200 events"), 1, "the filter bar");
-    assert_eq!(shows(&harness, "1,200 events in 1,200 requests"), 1, "the status bar");
+    assert_eq!(
+        shows(&harness, "1,200 events in 1,200 requests"),
+        1,
+        "the status bar"
+    );
 }
 
 #[test]

@@ -55,10 +55,7 @@ pub fn parse_date(raw: &str) -> Result<DateTime<FixedOffset>, String> {
     }
     match read(raw) {
         Some(Written::Instant { at, .. }) => Ok(at),
-        Some(Written::Day(day)) => Ok(day
-            .and_time(NaiveTime::MIN)
-            .and_utc()
-            .fixed_offset()),
+        Some(Written::Day(day)) => Ok(day.and_time(NaiveTime::MIN).and_utc().fixed_offset()),
         Some(Written::Floating(_)) => Err(format!(
             "\"{raw}\" has no UTC offset (expected e.g. {EXAMPLE})"
         )),
@@ -281,7 +278,10 @@ mod tests {
             text("2019-07-19 16:57:17.250+02:00", Sender),
             "2019-07-19 16:57:17.250 +02:00"
         );
-        assert_eq!(text("2019-07-19T14:57:17Z", Sender), "2019-07-19 14:57:17 UTC");
+        assert_eq!(
+            text("2019-07-19T14:57:17Z", Sender),
+            "2019-07-19 14:57:17 UTC"
+        );
         assert_eq!(
             text("2019-07-19T14:57:00+00:00", Sender),
             "2019-07-19 14:57 +00:00"
@@ -309,35 +309,64 @@ mod tests {
             "2019-07-18 21:00 -05:00"
         );
         let hover = hover("2016-01-20T14:27:00+01:00", Local);
-        assert!(hover.contains("Sender's time: 2016-01-20 14:27 +01:00"), "{hover}");
+        assert!(
+            hover.contains("Sender's time: 2016-01-20 14:27 +01:00"),
+            "{hover}"
+        );
         assert!(hover.contains("UTC: 2016-01-20 13:27 UTC"), "{hover}");
-        assert!(hover.ends_with("Sent as 2016-01-20T14:27:00+01:00"), "{hover}");
+        assert!(
+            hover.ends_with("Sent as 2016-01-20T14:27:00+01:00"),
+            "{hover}"
+        );
     }
 
     #[test]
     fn the_utc_mode_converts_instants_to_utc() {
         use DateMode::Utc;
-        assert_eq!(text("2016-01-20T14:27:00+01:00", Utc), "2016-01-20 13:27 UTC");
-        assert_eq!(text("2019-07-19T16:57:17+0200", Utc), "2019-07-19 14:57:17 UTC");
+        assert_eq!(
+            text("2016-01-20T14:27:00+01:00", Utc),
+            "2016-01-20 13:27 UTC"
+        );
+        assert_eq!(
+            text("2019-07-19T16:57:17+0200", Utc),
+            "2019-07-19 14:57:17 UTC"
+        );
         assert_eq!(text("2019-07-19T14:57:17Z", Utc), "2019-07-19 14:57:17 UTC");
         // Not the sender's midnight: an instant like any other.
-        assert_eq!(text("2019-07-19T02:00:00+02:00", Utc), "2019-07-19 00:00 UTC");
+        assert_eq!(
+            text("2019-07-19T02:00:00+02:00", Utc),
+            "2019-07-19 00:00 UTC"
+        );
         let hover = hover("2016-01-20T14:27:00+01:00", Utc);
-        assert!(hover.contains("Your time: 2016-01-20 08:27 -05:00"), "{hover}");
+        assert!(
+            hover.contains("Your time: 2016-01-20 08:27 -05:00"),
+            "{hover}"
+        );
     }
 
     #[test]
     fn dates_and_the_senders_midnight_stay_that_day_in_every_mode() {
         for mode in DateMode::ALL {
             assert_eq!(text("2019-07-19", mode), "2019-07-19", "{mode:?}");
-            assert_eq!(text("2019-07-19T00:00:00+0200", mode), "2019-07-19", "{mode:?}");
-            assert_eq!(text("2016-01-19T00:00:00+02:00", mode), "2016-01-19", "{mode:?}");
+            assert_eq!(
+                text("2019-07-19T00:00:00+0200", mode),
+                "2019-07-19",
+                "{mode:?}"
+            );
+            assert_eq!(
+                text("2016-01-19T00:00:00+02:00", mode),
+                "2016-01-19",
+                "{mode:?}"
+            );
             assert_eq!(text("2016-01-19T00:00:00Z", mode), "2016-01-19", "{mode:?}");
             assert_eq!(text("2016-01-19T00:00:00", mode), "2016-01-19", "{mode:?}");
         }
         let hover = hover("2019-07-19T00:00:00+0200", DateMode::Local);
         assert!(hover.contains("midnight +02:00"), "{hover}");
-        assert!(hover.ends_with("Sent as 2019-07-19T00:00:00+0200"), "{hover}");
+        assert!(
+            hover.ends_with("Sent as 2019-07-19T00:00:00+0200"),
+            "{hover}"
+        );
     }
 
     #[test]
@@ -352,7 +381,14 @@ mod tests {
     #[test]
     fn anything_else_is_shown_verbatim() {
         for mode in DateMode::ALL {
-            for raw in ["soon", "", "19/07/2019", "2019-13-01T00:00:00+0200", "1563548237", "é\u{0}"] {
+            for raw in [
+                "soon",
+                "",
+                "19/07/2019",
+                "2019-13-01T00:00:00+0200",
+                "1563548237",
+                "é\u{0}",
+            ] {
                 let shown = show_date(raw, mode, &viewer());
                 assert_eq!(shown.text, raw);
                 assert!(shown.hover.starts_with("Not a date"), "{}", shown.hover);

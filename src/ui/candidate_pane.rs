@@ -117,15 +117,18 @@ fn action_card(ui: &mut Ui, index: usize, action: &Action) {
                 form_answers(ui, index, form);
             }
             if !action.details.is_empty() {
-                egui::CollapsingHeader::new(format!("More fields ({})", count(action.details.len())))
-                    .id_salt(("action_details", index))
-                    .show(ui, |ui| {
-                        fields_view::fields_grid(
-                            ui,
-                            &format!("action/{index}/details"),
-                            &action.details,
-                        );
-                    });
+                egui::CollapsingHeader::new(format!(
+                    "More fields ({})",
+                    count(action.details.len())
+                ))
+                .id_salt(("action_details", index))
+                .show(ui, |ui| {
+                    fields_view::fields_grid(
+                        ui,
+                        &format!("action/{index}/details"),
+                        &action.details,
+                    );
+                });
             }
             let id = action.id.as_deref().unwrap_or("no id");
             ui.label(RichText::new(format!("action {id}")).small().color(p.muted));
@@ -196,7 +199,9 @@ fn form_answers(ui: &mut Ui, action: usize, form: &Form) {
             for answer in &form.answers {
                 let p = palette(ui);
                 let id = match &answer.id_question {
-                    Some(id) => ui.label(RichText::new(format!("#{id}")).monospace().color(p.muted)),
+                    Some(id) => {
+                        ui.label(RichText::new(format!("#{id}")).monospace().color(p.muted))
+                    }
                     None => ui.label(""),
                 };
                 id.on_hover_text("Question ID (id_question)");

@@ -5,8 +5,8 @@ use chrono::Local;
 use egui::{RichText, Ui};
 use serde_json::Value;
 
-use crate::human;
 use crate::hs::EventKind;
+use crate::human;
 use crate::session::diff::{ActionChangeKind, Change, ChangeKind, EntityDiff};
 use crate::session::{PreviousVersion, RowId, RowView, Session};
 

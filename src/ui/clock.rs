@@ -1,7 +1,7 @@
 //! Receive times: hookscope's own clock, always the viewer's local time,
 //! with the full date and how long ago on hover.
 
-use chrono::{DateTime, FixedOffset, Local, SecondsFormat};
+use chrono::{DateTime, FixedOffset, Local};
 use egui::{Response, RichText, Ui};
 
 use crate::human::ago;
@@ -11,14 +11,14 @@ pub fn time_of_day(at: DateTime<FixedOffset>) -> String {
     at.with_timezone(&Local).format("%H:%M:%S%.3f").to_string()
 }
 
-/// The hover of a receive time: "2026-11-26T21:00:03.120+01:00, 3 minutes ago".
+/// The hover of a receive time: "2026-11-26 21:00:03.120 +01:00" and
+/// "3 minutes ago" under it.
 pub fn hover(at: DateTime<FixedOffset>) -> String {
-    let now = Local::now();
+    let local = at.with_timezone(&Local);
     format!(
-        "{}\n{}",
-        at.with_timezone(&Local)
-            .to_rfc3339_opts(SecondsFormat::Millis, false),
-        ago(&at, &now)
+        "Received {}\n{}",
+        local.format("%Y-%m-%d %H:%M:%S%.3f %:z"),
+        ago(&at, &Local::now())
     )
 }
 

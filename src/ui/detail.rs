@@ -194,7 +194,9 @@ pub fn show(
             }
             let problems = view.summary.tally.total() + session.anomaly_kinds(view.id).count();
             let title = match tab {
-                Tab::Problems if problems > 0 => format!("Problems ({})", crate::human::count(problems)),
+                Tab::Problems if problems > 0 => {
+                    format!("Problems ({})", crate::human::count(problems))
+                }
                 _ => tab.title().to_owned(),
             };
             ui.selectable_value(&mut state.tab, tab, title);

@@ -117,11 +117,14 @@ pub fn show(ui: &mut Ui, exchange: &Exchange) {
         }
     }
     ui.add_space(6.0);
-    egui::CollapsingHeader::new(format!("Request headers ({})", crate::human::count(request.headers.len())))
-        .id_salt(("request-headers", exchange.id))
-        .show(ui, |ui| {
-            headers_grid(ui, ("request-headers-grid", exchange.id), &request.headers)
-        });
+    egui::CollapsingHeader::new(format!(
+        "Request headers ({})",
+        crate::human::count(request.headers.len())
+    ))
+    .id_salt(("request-headers", exchange.id))
+    .show(ui, |ui| {
+        headers_grid(ui, ("request-headers-grid", exchange.id), &request.headers)
+    });
     egui::CollapsingHeader::new(format!(
         "Request body ({})",
         format_size(request.body.len() as u64)

@@ -3,8 +3,8 @@
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
-use crate::session::filter::{Filter, Set, Toggle};
 use crate::human::{count, counted};
+use crate::session::filter::{Filter, Set, Toggle};
 
 use super::theme::palette;
 

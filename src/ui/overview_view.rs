@@ -6,8 +6,8 @@
 //! only with the rows that arrived since the last frame; drawing costs the
 //! same with 100 rows or a million.
 
-use chrono::{DateTime, FixedOffset, Local};
 use crate::human::{count, counted};
+use chrono::{DateTime, FixedOffset, Local};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{
     Align, Align2, Color32, Layout, Rect, RichText, Role, Sense, Stroke, TextStyle, Ui, WidgetInfo,

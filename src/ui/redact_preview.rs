@@ -90,7 +90,10 @@ pub fn show(ctx: &egui::Context, run: &RedactedRun, steps: &mut Vec<Step>) {
                 ui.end_row();
                 ui.label("Ids");
                 ui.label(if run.options.redact_ids {
-                    format!("{} mapped, the same id always to the same one", human::count(tally.ids))
+                    format!(
+                        "{} mapped, the same id always to the same one",
+                        human::count(tally.ids)
+                    )
                 } else {
                     "kept as they are (the policy editor can map them)".to_owned()
                 });

@@ -275,8 +275,12 @@ fn settings(
         if let Some((answered, steps)) = running {
             ui.spinner();
             ui.label(
-                RichText::new(format!("Running: {} of {} steps answered", count(answered), count(steps)))
-                    .color(p.muted),
+                RichText::new(format!(
+                    "Running: {} of {} steps answered",
+                    count(answered),
+                    count(steps)
+                ))
+                .color(p.muted),
             );
         }
         if run.clicked() {

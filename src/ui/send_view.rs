@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, Received, RequestHead, Route, Routes, received_now};
 use crate::hs::Finding;
+use crate::human::count;
 use crate::outbound::curl::curl_command;
 use crate::outbound::{Exchange, Origin, OutRequest};
 use crate::session::Session;
@@ -448,7 +449,9 @@ fn editor(
         }
         if in_flight > 0 {
             ui.spinner();
-            ui.label(RichText::new(format!("{} waiting for an answer", crate::human::count(in_flight))).color(p.muted));
+            ui.label(
+                RichText::new(format!("{} waiting for an answer", count(in_flight))).color(p.muted),
+            );
         }
     });
     ui.add_space(4.0);
@@ -488,7 +491,7 @@ fn editor(
 
 fn headers(ui: &mut Ui, state: &mut SendState) {
     let mut remove = None;
-    egui::CollapsingHeader::new(format!("Headers ({})", crate::human::count(state.headers.len())))
+    egui::CollapsingHeader::new(format!("Headers ({})", count(state.headers.len())))
         .id_salt("send-headers")
         .default_open(true)
         .show(ui, |ui| {
@@ -537,7 +540,7 @@ fn headers(ui: &mut Ui, state: &mut SendState) {
 fn list(ui: &mut Ui, state: &mut SendState, session: &Session) {
     let p = palette(ui);
     let all = session.exchanges.all();
-    ui.label(RichText::new(format!("Sent ({})", crate::human::count(state.listed.len()))).strong());
+    ui.label(RichText::new(format!("Sent ({})", count(state.listed.len()))).strong());
     if state.listed.is_empty() {
         ui.label(
             RichText::new("Nothing sent yet: requests sent and replayed from here are listed with their answers.")

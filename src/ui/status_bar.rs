@@ -36,7 +36,8 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
             (Status::Error, counts.error),
         ] {
             ui.label(
-                RichText::new(format!("{} {}", count(n), status.as_str())).color(status_color(&p, status)),
+                RichText::new(format!("{} {}", count(n), status.as_str()))
+                    .color(status_color(&p, status)),
             );
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -54,7 +55,8 @@ pub fn show(ui: &mut Ui, session: &Session, ingest: &Ingest, journal_bytes: Opti
                 let stats = listener.stats();
                 if stats.timed_out > 0 {
                     ui.label(
-                        RichText::new(format!("{} timed out", count(stats.timed_out))).color(p.warning),
+                        RichText::new(format!("{} timed out", count(stats.timed_out)))
+                            .color(p.warning),
                     )
                     .on_hover_text(format!(
                         "Connections closed because the sender stalled for longer than {} \

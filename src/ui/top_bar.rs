@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use egui::{RichText, ThemePreference, Ui};
 
 use crate::capture::Routes;
-use crate::hs::dates::DateMode;
 use crate::cli::{format_duration, parse_duration, parse_size};
+use crate::hs::dates::DateMode;
 use crate::human::format_size;
 use crate::ingest::{Ingest, ListenerState};
 use crate::listener::act::ChosenAnswer;
@@ -424,10 +424,11 @@ fn settings_menu(ui: &mut Ui, ingest: &Ingest, state: &mut TopBarState, actions:
         ui.ctx().set_theme(preference);
     }
     ui.separator();
-    ui.label(RichText::new("Dates in payloads").strong()).on_hover_text(
-        "Dates the sender wrote (job start, publication, actions…). \
+    ui.label(RichText::new("Dates in payloads").strong())
+        .on_hover_text(
+            "Dates the sender wrote (job start, publication, actions…). \
          Receive times are always your local time.",
-    );
+        );
     let shown = super::fields_view::date_mode(ui.ctx());
     let mut mode = shown;
     ui.horizontal(|ui| {
