@@ -225,6 +225,8 @@ pub struct App {
     detail: detail::DetailState,
     top_bar: top_bar::TopBarState,
     title: String,
+    /// The name of the file last opened into this session, for the title.
+    opened_file: Option<String>,
     send: SendState,
     scenario: ScenarioState,
     outgoing: Outgoing,
@@ -291,6 +293,7 @@ impl App {
             table: events_table::TableState::default(),
             detail: detail::DetailState::default(),
             title: String::new(),
+            opened_file: None,
             send: SendState::default(),
             scenario: ScenarioState::default(),
             outgoing,
@@ -740,6 +743,7 @@ impl App {
     }
 
     fn clear_session(&mut self) {
+        self.opened_file = None;
         self.session.clear();
         self.selection = None;
         self.entities.clear();
@@ -885,6 +889,11 @@ impl App {
                         formats.push(format);
                     }
                 }
+                self.opened_file = match names.as_slice() {
+                    [] => self.opened_file.take(),
+                    [one] => Some(one.clone()),
+                    [first, rest @ ..] => Some(format!("{first} and {} more", rest.len())),
+                };
                 for (path, _) in files {
                     self.settings.remember(path);
                 }
@@ -952,13 +961,21 @@ impl App {
         }
     }
 
-    fn window_title(&self) -> String {
-        match self.ingest.state() {
+    /// "hookscope — FILE — listening on ADDR": the file last opened, if
+    /// any, and the listener's state.
+    pub fn window_title(&self) -> String {
+        let state = match self.ingest.state() {
             ListenerState::Listening(listener) => {
-                format!("hookscope - listening on {}", listener.local_addr())
+                format!("listening on {}", listener.local_addr())
             }
-            ListenerState::Stopped => "hookscope - stopped".to_owned(),
-            ListenerState::Failed(_) => "hookscope - listener error".to_owned(),
+            ListenerState::Stopped => format!("stopped (port {})", self.ingest.config().port),
+            ListenerState::Failed(_) => {
+                format!("listener error (port {})", self.ingest.config().port)
+            }
+        };
+        match &self.opened_file {
+            Some(file) => format!("hookscope \u{2014} {file} \u{2014} {state}"),
+            None => format!("hookscope \u{2014} {state}"),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::capture::Capture;
 use crate::capture::answer::reason_phrase;
 use crate::cli::format_size;
 
+use super::highlight;
 use super::theme::palette;
 
 /// Larger bodies are cut for display; copying still gives them whole.
@@ -60,7 +61,11 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
                     .color(p.warning),
                 );
             }
-            read_only_text(ui, caption, shown);
+            if highlight::looks_like_json(shown) {
+                json_text(ui, caption, shown);
+            } else {
+                read_only_text(ui, caption, shown);
+            }
         }
         Err(e) => {
             ui.label(
@@ -83,7 +88,7 @@ pub fn pretty_json(ui: &mut Ui, pretty: Option<&str>) {
     match pretty {
         Some(text) => {
             let caption = ui.label(RichText::new("Pretty-printed JSON").color(palette(ui).muted));
-            read_only_text(ui, caption.id, cut_at_char(text, SHOWN_BYTES));
+            json_text(ui, caption.id, cut_at_char(text, SHOWN_BYTES));
         }
         None => {
             ui.label(
@@ -139,7 +144,7 @@ pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
             .color(palette(ui).muted),
     );
     ui.add_space(6.0);
-    read_only_text(ui, caption.id, pretty_body);
+    json_text(ui, caption.id, pretty_body);
 }
 
 /// Selectable, copyable, not editable; named by its caption for screen readers.
@@ -148,6 +153,20 @@ pub(super) fn read_only_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
         egui::TextEdit::multiline(&mut text)
             .code_editor()
             .desired_width(f32::INFINITY),
+    )
+    .labelled_by(caption);
+}
+
+/// As `read_only_text`, in JSON colours.
+pub(super) fn json_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
+    let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, wrap_width: f32| {
+        highlight::coloured(ui, text.as_str(), wrap_width)
+    };
+    ui.add(
+        egui::TextEdit::multiline(&mut text)
+            .code_editor()
+            .desired_width(f32::INFINITY)
+            .layouter(&mut layouter),
     )
     .labelled_by(caption);
 }
@@ -163,7 +182,8 @@ pub(super) fn cut_at_char(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-fn hex_dump(bytes: &[u8]) -> String {
+/// Offset, 16 bytes in hex, then those bytes as ASCII ('.' for the rest).
+pub(super) fn hex_dump(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4);
     for (i, chunk) in bytes.chunks(16).enumerate() {
         let _ = write!(out, "{:08x}  ", i * 16);
@@ -182,4 +202,28 @@ fn hex_dump(bytes: &[u8]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_dump_lines_hold_offset_hex_and_ascii() {
+        let bytes: Vec<u8> = (0u8..20).map(|i| b'A' + i).chain([0xff, b' ', 0x00]).collect();
+        let dump = hex_dump(&bytes);
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0],
+            "00000000  41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50  ABCDEFGHIJKLMNOP"
+        );
+        // A short last line keeps the ASCII column where it is.
+        assert_eq!(
+            lines[1],
+            format!("00000010  51 52 53 54 ff 20 00 {}QRST. .", " ".repeat(28))
+        );
+        assert_eq!(lines[1].find("QRST"), lines[0].find("ABCD"));
+        assert!(hex_dump(&[]).is_empty());
+    }
 }

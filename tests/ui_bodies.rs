@@ -1,0 +1,79 @@
+//! The body views and the window title, in the real app under egui_kittest.
+
+mod common;
+
+use common::{JOB_CREATION, app as harness, request, step_until};
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use hookscope::ingest::ListenerState;
+
+#[test]
+fn a_body_that_is_not_utf8_shows_as_hex_and_ascii() {
+    let mut harness = harness();
+    let body = b"\xff\xfeHi \x00{\"a\":1}\x80";
+    harness
+        .state_mut()
+        .feed(request("/binary-upload", body).capture());
+    harness.run();
+    harness.get_by_label("/binary-upload").click();
+    harness.run();
+    harness.get_by_label("Raw body").click();
+    harness.run();
+    harness.get_by_label_contains("The body is not valid UTF-8 (invalid byte at offset 0)");
+    let shown = harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Body, 16 B")
+        .value()
+        .unwrap_or_default();
+    assert_eq!(
+        shown,
+        "00000000  ff fe 48 69 20 00 7b 22 61 22 3a 31 7d 80           ..Hi .{\"a\":1}.\n"
+    );
+}
+
+#[test]
+fn a_json_body_keeps_its_text_in_colour() {
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .feed(request("/job", JOB_CREATION).capture());
+    harness.run();
+    harness.get_by_label(common::JOB_TITLE).click();
+    harness.run();
+    harness.get_by_label("Raw body").click();
+    harness.run();
+    let caption = format!("Body, {} B", JOB_CREATION.len());
+    let shown = harness
+        .get_by_role_and_label(Role::MultilineTextInput, &caption)
+        .value();
+    assert_eq!(shown.as_deref(), Some(JOB_CREATION));
+}
+
+#[test]
+fn the_title_names_the_listener_and_the_file_opened() {
+    let mut harness = harness();
+    harness.run();
+    let ListenerState::Listening(listener) = harness.state().listener_state() else {
+        panic!("not listening");
+    };
+    let address = listener.local_addr().to_string();
+    assert_eq!(
+        harness.state().window_title(),
+        format!("hookscope \u{2014} listening on {address}")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("morning.hookscope.json");
+    let captures = [request("/job", JOB_CREATION).received()];
+    let mut bytes = Vec::new();
+    let exported_at = chrono::DateTime::parse_from_rfc3339("2026-01-20T14:27:00+01:00").unwrap();
+    hookscope::session::file::write(&mut bytes, captures.iter(), &[], exported_at).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    harness.state_mut().request_open(vec![path]);
+    step_until(&mut harness, "the file to load", |app| {
+        !app.is_busy() && !app.session().is_empty()
+    });
+    assert_eq!(
+        harness.state().window_title(),
+        format!("hookscope \u{2014} morning.hookscope.json \u{2014} listening on {address}")
+    );
+}
