@@ -52,9 +52,11 @@ pub fn installed_paths() -> Vec<PathBuf> {
     paths
 }
 
-/// Each file `install` writes (relative path) with its bytes; the entry
-/// runs `exe`.
-fn files(exe: &Path) -> Result<Vec<(PathBuf, Cow<'static, [u8]>)>, String> {
+/// A file `install` writes: where, under the data folder, and its bytes.
+type File = (PathBuf, Cow<'static, [u8]>);
+
+/// Each file `install` writes; the entry runs `exe`.
+fn files(exe: &Path) -> Result<Vec<File>, String> {
     let entry = desktop_entry(exe)?;
     let mut files = vec![
         (
@@ -247,7 +249,10 @@ mod tests {
     #[test]
     fn a_plain_path_is_used_as_it_is() {
         let entry = desktop_entry(Path::new("/usr/local/bin/hookscope")).unwrap();
-        assert!(entry.contains("\nExec=/usr/local/bin/hookscope %F\n"), "{entry}");
+        assert!(
+            entry.contains("\nExec=/usr/local/bin/hookscope %F\n"),
+            "{entry}"
+        );
         assert!(entry.contains("\nTryExec=/usr/local/bin/hookscope\n"));
         assert!(entry.contains("MimeType=application/x-hookscope-session;"));
     }

@@ -128,10 +128,7 @@ fn install_writes_a_valid_entry_the_icons_and_the_mime_type() {
         .expect("an Exec line");
     assert_eq!(exec, format!("{} %F", exe.display()));
     assert!(Path::new(exec.trim_end_matches(" %F")).is_absolute());
-    assert!(
-        entry.contains(&format!("MimeType={MIME_TYPE};")),
-        "{entry}"
-    );
+    assert!(entry.contains(&format!("MimeType={MIME_TYPE};")), "{entry}");
     assert!(entry.contains("\nIcon=hookscope\n"), "{entry}");
 
     for size in SIZES {
@@ -148,7 +145,10 @@ fn install_writes_a_valid_entry_the_icons_and_the_mime_type() {
     let mime = std::fs::read_to_string(data_home.join("mime/packages/hookscope.xml")).unwrap();
     assert!(mime.contains(&format!("type=\"{MIME_TYPE}\"")), "{mime}");
     assert!(mime.contains("<sub-class-of type=\"application/json\"/>"));
-    assert!(!mime.contains("pattern=\"*.json\""), "claims every JSON file");
+    assert!(
+        !mime.contains("pattern=\"*.json\""),
+        "claims every JSON file"
+    );
 
     // Where the desktop's tools are installed, install ran them.
     if Path::new("/usr/bin/update-mime-database").exists() {

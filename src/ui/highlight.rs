@@ -53,7 +53,8 @@ pub fn tokenize(text: &str) -> Vec<(Range<usize>, Token)> {
                 push(start..i, token);
             }
             b'-' | b'0'..=b'9' => {
-                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
                 {
                     i += 1;
                 }
@@ -348,6 +349,31 @@ mod tests {
         let spans = tokens(&text);
         assert_eq!(spans[1], ("\"a\u{fffd}\"", Token::Key));
         assert!(spans.contains(&("1", Token::Number)));
+    }
+
+    #[test]
+    fn the_layout_takes_its_colours_from_the_palette() {
+        let plain = Color32::WHITE;
+        let text = r#"{"a": "b", "n": 1, "t": null}"#;
+        for p in [DARK, LIGHT] {
+            let job = layout_job(text, FontId::monospace(12.0), &p, plain);
+            let colour_of = |needle: &str| {
+                let at = ByteIndex(text.find(needle).unwrap());
+                job.sections
+                    .iter()
+                    .find(|s| s.byte_range.start <= at && at < s.byte_range.end)
+                    .unwrap()
+                    .format
+                    .color
+            };
+            assert_eq!(colour_of("\"a\""), p.json_key);
+            assert_eq!(colour_of("\"b\""), p.json_string);
+            assert_eq!(colour_of("1"), p.json_number);
+            assert_eq!(colour_of("null"), p.json_literal);
+            assert_eq!(colour_of("{"), p.json_punctuation);
+            assert_eq!(colour_of(" "), plain);
+            assert_eq!(job.text, text);
+        }
     }
 
     #[test]

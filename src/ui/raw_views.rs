@@ -42,7 +42,7 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
             .show(ui, |ui| {
                 let caption = ui.label(RichText::new("Hex and text").color(p.muted));
                 let shown = &capture.body[..capture.body.len().min(SHOWN_BYTES / 4)];
-                read_only_text(ui, caption.id, &hex_dump(shown));
+                hex_text(ui, caption.id, &hex_dump(shown));
             });
     }
     if content.is_empty() {
@@ -75,7 +75,7 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
                 ))
                 .color(p.warning),
             );
-            read_only_text(
+            hex_text(
                 ui,
                 caption,
                 &hex_dump(&content[..content.len().min(SHOWN_BYTES / 4)]),
@@ -171,6 +171,30 @@ pub(super) fn json_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
     .labelled_by(caption);
 }
 
+/// A hex dump: its lines are never wrapped, so its columns stay aligned.
+fn hex_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
+    let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let job = egui::text::LayoutJob::simple(
+            text.as_str().to_owned(),
+            font,
+            ui.visuals().text_color(),
+            f32::INFINITY,
+        );
+        ui.ctx().fonts_mut(|fonts| fonts.layout_job(job))
+    };
+    egui::ScrollArea::horizontal()
+        .id_salt(caption)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(&mut text)
+                    .code_editor()
+                    .layouter(&mut layouter),
+            )
+            .labelled_by(caption);
+        });
+}
+
 pub(super) fn cut_at_char(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
@@ -210,7 +234,10 @@ mod tests {
 
     #[test]
     fn hex_dump_lines_hold_offset_hex_and_ascii() {
-        let bytes: Vec<u8> = (0u8..20).map(|i| b'A' + i).chain([0xff, b' ', 0x00]).collect();
+        let bytes: Vec<u8> = (0u8..20)
+            .map(|i| b'A' + i)
+            .chain([0xff, b' ', 0x00])
+            .collect();
         let dump = hex_dump(&bytes);
         let lines: Vec<&str> = dump.lines().collect();
         assert_eq!(lines.len(), 2);
