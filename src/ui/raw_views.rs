@@ -1,6 +1,7 @@
 //! The exact request and response: raw body, pretty JSON, headers, response.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
@@ -42,7 +43,7 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
             .show(ui, |ui| {
                 let caption = ui.label(RichText::new("Hex and text").color(p.muted));
                 let shown = &capture.body[..capture.body.len().min(SHOWN_BYTES / 4)];
-                hex_text(ui, caption.id, &hex_dump(shown));
+                hex_text(ui, caption.id, &cached_hex_dump(ui, shown));
             });
     }
     if content.is_empty() {
@@ -78,7 +79,7 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
             hex_text(
                 ui,
                 caption,
-                &hex_dump(&content[..content.len().min(SHOWN_BYTES / 4)]),
+                &cached_hex_dump(ui, &content[..content.len().min(SHOWN_BYTES / 4)]),
             );
         }
     }
@@ -171,6 +172,23 @@ pub(super) fn json_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
     .labelled_by(caption);
 }
 
+#[derive(Default)]
+struct HexDumper;
+
+impl egui::cache::ComputerMut<&[u8], Arc<str>> for HexDumper {
+    fn compute(&mut self, bytes: &[u8]) -> Arc<str> {
+        hex_dump(bytes).into()
+    }
+}
+
+/// The dump of `bytes`, made once while it stays on screen rather than
+/// every frame.
+fn cached_hex_dump(ui: &Ui, bytes: &[u8]) -> Arc<str> {
+    type HexCache = egui::cache::FrameCache<Arc<str>, HexDumper>;
+    ui.ctx()
+        .memory_mut(|mem| mem.caches.cache::<HexCache>().get(bytes).clone())
+}
+
 /// A hex dump: its lines are never wrapped, so its columns stay aligned.
 fn hex_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
     let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
@@ -207,7 +225,7 @@ pub(super) fn cut_at_char(text: &str, max: usize) -> &str {
 }
 
 /// Offset, 16 bytes in hex, then those bytes as ASCII ('.' for the rest).
-pub(super) fn hex_dump(bytes: &[u8]) -> String {
+fn hex_dump(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4);
     for (i, chunk) in bytes.chunks(16).enumerate() {
         let _ = write!(out, "{:08x}  ", i * 16);
