@@ -81,4 +81,42 @@ fn the_title_names_the_listener_and_the_file_opened() {
         harness.state().window_title(),
         format!("hookscope \u{2014} morning.hookscope.json \u{2014} listening on {address}")
     );
+
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, "the listener to stop", |app| {
+        matches!(app.listener_state(), ListenerState::Stopped)
+    });
+    // The test listener asked for any free port: no port to name once stopped.
+    assert_eq!(
+        harness.state().window_title(),
+        "hookscope \u{2014} morning.hookscope.json \u{2014} stopped"
+    );
+}
+
+#[test]
+fn a_stopped_listener_on_a_fixed_port_names_it() {
+    // A port free a moment ago, as a user's settings would name one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = hookscope::listener::ListenerConfig {
+        port,
+        ..common::listener_config()
+    };
+    let mut harness = common::app_with(config, common::Dialogs::default());
+    harness.run();
+    assert_eq!(
+        harness.state().window_title(),
+        format!("hookscope \u{2014} listening on 127.0.0.1:{port}")
+    );
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, "the listener to stop", |app| {
+        matches!(app.listener_state(), ListenerState::Stopped)
+    });
+    assert_eq!(
+        harness.state().window_title(),
+        format!("hookscope \u{2014} stopped (port {port})")
+    );
 }

@@ -961,6 +961,14 @@ impl App {
         }
     }
 
+    /// " (port N)" for a fixed port; nothing for 0 (any free port).
+    fn configured_port(&self) -> String {
+        match self.ingest.config().port {
+            0 => String::new(),
+            port => format!(" (port {port})"),
+        }
+    }
+
     /// "hookscope — FILE — listening on ADDR": the file last opened, if
     /// any, and the listener's state.
     pub fn window_title(&self) -> String {
@@ -968,10 +976,8 @@ impl App {
             ListenerState::Listening(listener) => {
                 format!("listening on {}", listener.local_addr())
             }
-            ListenerState::Stopped => format!("stopped (port {})", self.ingest.config().port),
-            ListenerState::Failed(_) => {
-                format!("listener error (port {})", self.ingest.config().port)
-            }
+            ListenerState::Stopped => format!("stopped{}", self.configured_port()),
+            ListenerState::Failed(_) => format!("listener error{}", self.configured_port()),
         };
         match &self.opened_file {
             Some(file) => format!("hookscope \u{2014} {file} \u{2014} {state}"),
