@@ -145,7 +145,12 @@ pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
             .color(palette(ui).muted),
     );
     ui.add_space(6.0);
-    json_text(ui, caption.id, pretty_body);
+    // A chosen answer may be any text.
+    if highlight::looks_like_json(pretty_body) {
+        json_text(ui, caption.id, pretty_body);
+    } else {
+        read_only_text(ui, caption.id, pretty_body);
+    }
 }
 
 /// Selectable, copyable, not editable; named by its caption for screen readers.
