@@ -216,12 +216,32 @@ Exit status: 0 when every replay was answered 2xx, 1 when some was not, 2 for ba
         #[arg(long, value_name = "BASE_URL")]
         to: Option<String>,
     },
+    /// Add hookscope to the desktop's launcher and file associations, or take it away.
+    Desktop {
+        #[command(subcommand)]
+        action: DesktopAction,
+    },
     /// Write the newest unfinished session (left by a crash) as a session file.
     Recover {
         /// The session file to write.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+/// What `hookscope desktop` does.
+#[derive(Clone, Copy, Debug, Subcommand)]
+pub enum DesktopAction {
+    /// Write the launcher entry, the icons and the session file type under
+    /// $XDG_DATA_HOME (default ~/.local/share), running this binary.
+    #[command(
+        after_help = "Writes applications/hookscope.desktop, icons/hicolor/*/apps/hookscope.{png,svg} \
+and mime/packages/hookscope.xml, then runs update-mime-database, update-desktop-database and \
+gtk-update-icon-cache when they are installed."
+    )]
+    Install,
+    /// Remove exactly the files `desktop install` writes.
+    Uninstall,
 }
 
 /// How to redact, for the commands that do.

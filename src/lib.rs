@@ -6,6 +6,7 @@
 pub mod act;
 pub mod capture;
 pub mod cli;
+pub mod desktop;
 pub mod export;
 pub mod headless;
 pub mod hs;

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hookscope::capture::Routes;
-use hookscope::cli::{Cli, Command};
+use hookscope::cli::{Cli, Command, DesktopAction};
 use hookscope::export::{self, Kind};
 
 fn main() -> ExitCode {
@@ -31,6 +31,9 @@ fn main() -> ExitCode {
             &mut std::io::stderr().lock(),
         );
         return ExitCode::from(status);
+    }
+    if let Some(Command::Desktop { action }) = cli.command {
+        return desktop(action);
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -147,8 +150,30 @@ fn run(cli: Cli) -> Result<(), String> {
             | Command::Send { .. }
             | Command::Scenario { .. }
             | Command::Replay { .. }
-            | Command::Curl { .. },
+            | Command::Curl { .. }
+            | Command::Desktop { .. },
         ) => Ok(()),
         None => hookscope::ui::run(cli.listen, cli.files, data_dir).map_err(|e| e.to_string()),
+    }
+}
+
+fn desktop(action: DesktopAction) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut notes = std::io::stderr().lock();
+    let result = hookscope::desktop::data_home().and_then(|home| match action {
+        DesktopAction::Install => {
+            let exe = std::env::current_exe()
+                .and_then(|exe| exe.canonicalize())
+                .map_err(|e| format!("cannot tell where this hookscope is: {e}"))?;
+            hookscope::desktop::install(&home, &exe, &mut out, &mut notes)
+        }
+        DesktopAction::Uninstall => hookscope::desktop::uninstall(&home, &mut out, &mut notes),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("hookscope: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -229,6 +229,8 @@ pub struct App {
     detail: detail::DetailState,
     top_bar: top_bar::TopBarState,
     title: String,
+    /// The name of the file last opened into this session, for the title.
+    opened_file: Option<String>,
     send: SendState,
     scenario: ScenarioState,
     outgoing: Outgoing,
@@ -295,6 +297,7 @@ impl App {
             table: events_table::TableState::default(),
             detail: detail::DetailState::default(),
             title: String::new(),
+            opened_file: None,
             send: SendState::default(),
             scenario: ScenarioState::default(),
             outgoing,
@@ -748,6 +751,7 @@ impl App {
     }
 
     fn clear_session(&mut self) {
+        self.opened_file = None;
         self.session.clear();
         self.selection = None;
         self.entities.clear();
@@ -893,6 +897,11 @@ impl App {
                         formats.push(format);
                     }
                 }
+                self.opened_file = match names.as_slice() {
+                    [] => self.opened_file.take(),
+                    [one] => Some(one.clone()),
+                    [first, rest @ ..] => Some(format!("{first} and {} more", rest.len())),
+                };
                 for (path, _) in files {
                     self.settings.remember(path);
                 }
@@ -970,13 +979,27 @@ impl App {
         }
     }
 
-    fn window_title(&self) -> String {
-        match self.ingest.state() {
+    /// " (port N)" for a fixed port; nothing for 0 (any free port).
+    fn configured_port(&self) -> String {
+        match self.ingest.config().port {
+            0 => String::new(),
+            port => format!(" (port {port})"),
+        }
+    }
+
+    /// "hookscope — FILE — listening on ADDR": the file last opened, if
+    /// any, and the listener's state.
+    pub fn window_title(&self) -> String {
+        let state = match self.ingest.state() {
             ListenerState::Listening(listener) => {
-                format!("hookscope - listening on {}", listener.local_addr())
+                format!("listening on {}", listener.local_addr())
             }
-            ListenerState::Stopped => "hookscope - stopped".to_owned(),
-            ListenerState::Failed(_) => "hookscope - listener error".to_owned(),
+            ListenerState::Stopped => format!("stopped{}", self.configured_port()),
+            ListenerState::Failed(_) => format!("listener error{}", self.configured_port()),
+        };
+        match &self.opened_file {
+            Some(file) => format!("hookscope \u{2014} {file} \u{2014} {state}"),
+            None => format!("hookscope \u{2014} {state}"),
         }
     }
 }

@@ -160,7 +160,8 @@ impl FileWork {
         let (title, name, extension) = match kind {
             ExportKind::Session => (
                 "Export session",
-                format!("hookscope-{stamp}{tag}.json"),
+                // The glob assets/hookscope-mime.xml registers for session files.
+                format!("session-{stamp}{tag}.hookscope.json"),
                 "json",
             ),
             ExportKind::Har => ("Export HAR", format!("hookscope-{stamp}{tag}.har"), "har"),

@@ -15,6 +15,7 @@ mod fields_view;
 mod file_menu;
 mod files;
 mod filter_bar;
+mod highlight;
 mod icon;
 mod job_pane;
 mod json_tree;
@@ -49,15 +50,18 @@ pub fn settings_path(data_dir: &Path) -> PathBuf {
 /// Starts listening, then opens the window and runs until it closes.
 pub fn run(listen: ListenArgs, files: Vec<PathBuf>, data_dir: PathBuf) -> eframe::Result {
     let startup = Startup::desktop(listen, files, data_dir.clone());
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("hookscope")
+        .with_app_id("hookscope")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([720.0, 420.0]);
+    if let Some(icon) = icon::app_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
         // eframe takes the file's path here, whatever its docs say.
         persistence_path: Some(settings_path(&data_dir)),
-        viewport: egui::ViewportBuilder::default()
-            .with_title("hookscope")
-            .with_app_id("hookscope")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([720.0, 420.0])
-            .with_icon(icon::app_icon()),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(

@@ -1,6 +1,7 @@
 //! The exact request and response: raw body, pretty JSON, headers, response.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
@@ -8,6 +9,7 @@ use crate::capture::Capture;
 use crate::capture::answer::reason_phrase;
 use crate::cli::format_size;
 
+use super::highlight;
 use super::theme::palette;
 
 /// Larger bodies are cut for display; copying still gives them whole.
@@ -41,7 +43,7 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
             .show(ui, |ui| {
                 let caption = ui.label(RichText::new("Hex and text").color(p.muted));
                 let shown = &capture.body[..capture.body.len().min(SHOWN_BYTES / 4)];
-                read_only_text(ui, caption.id, &hex_dump(shown));
+                hex_text(ui, caption.id, &cached_hex_dump(ui, shown));
             });
     }
     if content.is_empty() {
@@ -60,7 +62,11 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
                     .color(p.warning),
                 );
             }
-            read_only_text(ui, caption, shown);
+            if highlight::looks_like_json(shown) {
+                json_text(ui, caption, shown);
+            } else {
+                read_only_text(ui, caption, shown);
+            }
         }
         Err(e) => {
             ui.label(
@@ -70,10 +76,10 @@ pub fn raw_body(ui: &mut Ui, capture: &Capture) {
                 ))
                 .color(p.warning),
             );
-            read_only_text(
+            hex_text(
                 ui,
                 caption,
-                &hex_dump(&content[..content.len().min(SHOWN_BYTES / 4)]),
+                &cached_hex_dump(ui, &content[..content.len().min(SHOWN_BYTES / 4)]),
             );
         }
     }
@@ -83,7 +89,7 @@ pub fn pretty_json(ui: &mut Ui, pretty: Option<&str>) {
     match pretty {
         Some(text) => {
             let caption = ui.label(RichText::new("Pretty-printed JSON").color(palette(ui).muted));
-            read_only_text(ui, caption.id, cut_at_char(text, SHOWN_BYTES));
+            json_text(ui, caption.id, cut_at_char(text, SHOWN_BYTES));
         }
         None => {
             ui.label(
@@ -139,7 +145,12 @@ pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
             .color(palette(ui).muted),
     );
     ui.add_space(6.0);
-    read_only_text(ui, caption.id, pretty_body);
+    // A chosen answer may be any text.
+    if highlight::looks_like_json(pretty_body) {
+        json_text(ui, caption.id, pretty_body);
+    } else {
+        read_only_text(ui, caption.id, pretty_body);
+    }
 }
 
 /// Selectable, copyable, not editable; named by its caption for screen readers.
@@ -150,6 +161,61 @@ pub(super) fn read_only_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
             .desired_width(f32::INFINITY),
     )
     .labelled_by(caption);
+}
+
+/// As `read_only_text`, in JSON colours.
+pub(super) fn json_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
+    let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, wrap_width: f32| {
+        highlight::coloured(ui, text.as_str(), wrap_width)
+    };
+    ui.add(
+        egui::TextEdit::multiline(&mut text)
+            .code_editor()
+            .desired_width(f32::INFINITY)
+            .layouter(&mut layouter),
+    )
+    .labelled_by(caption);
+}
+
+#[derive(Default)]
+struct HexDumper;
+
+impl egui::cache::ComputerMut<&[u8], Arc<str>> for HexDumper {
+    fn compute(&mut self, bytes: &[u8]) -> Arc<str> {
+        hex_dump(bytes).into()
+    }
+}
+
+/// The dump of `bytes`, made once while it stays on screen rather than
+/// every frame.
+fn cached_hex_dump(ui: &Ui, bytes: &[u8]) -> Arc<str> {
+    type HexCache = egui::cache::FrameCache<Arc<str>, HexDumper>;
+    ui.ctx()
+        .memory_mut(|mem| mem.caches.cache::<HexCache>().get(bytes).clone())
+}
+
+/// A hex dump: its lines are never wrapped, so its columns stay aligned.
+fn hex_text(ui: &mut Ui, caption: egui::Id, mut text: &str) {
+    let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let job = egui::text::LayoutJob::simple(
+            text.as_str().to_owned(),
+            font,
+            ui.visuals().text_color(),
+            f32::INFINITY,
+        );
+        ui.ctx().fonts_mut(|fonts| fonts.layout_job(job))
+    };
+    egui::ScrollArea::horizontal()
+        .id_salt(caption)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(&mut text)
+                    .code_editor()
+                    .layouter(&mut layouter),
+            )
+            .labelled_by(caption);
+        });
 }
 
 pub(super) fn cut_at_char(text: &str, max: usize) -> &str {
@@ -163,6 +229,7 @@ pub(super) fn cut_at_char(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Offset, 16 bytes in hex, then those bytes as ASCII ('.' for the rest).
 fn hex_dump(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4);
     for (i, chunk) in bytes.chunks(16).enumerate() {
@@ -182,4 +249,31 @@ fn hex_dump(bytes: &[u8]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_dump_lines_hold_offset_hex_and_ascii() {
+        let bytes: Vec<u8> = (0u8..20)
+            .map(|i| b'A' + i)
+            .chain([0xff, b' ', 0x00])
+            .collect();
+        let dump = hex_dump(&bytes);
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0],
+            "00000000  41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50  ABCDEFGHIJKLMNOP"
+        );
+        // A short last line keeps the ASCII column where it is.
+        assert_eq!(
+            lines[1],
+            format!("00000010  51 52 53 54 ff 20 00 {}QRST. .", " ".repeat(28))
+        );
+        assert_eq!(lines[1].find("QRST"), lines[0].find("ABCD"));
+        assert!(hex_dump(&[]).is_empty());
+    }
 }

@@ -29,9 +29,14 @@ pub struct Palette {
     pub surface: Color32,
     pub panel: Color32,
     pub canvas: Color32,
+    pub json_key: Color32,
+    pub json_string: Color32,
+    pub json_number: Color32,
+    pub json_literal: Color32,
+    pub json_punctuation: Color32,
 }
 
-const DARK: Palette = Palette {
+pub(super) const DARK: Palette = Palette {
     accent: Color32::from_rgb(0x6c, 0x9e, 0xff),
     creation: Color32::from_rgb(0x4c, 0xc3, 0x8a),
     update: Color32::from_rgb(0x5d, 0xa9, 0xf6),
@@ -46,9 +51,14 @@ const DARK: Palette = Palette {
     surface: Color32::from_rgb(0x1f, 0x23, 0x2b),
     panel: Color32::from_rgb(0x17, 0x1a, 0x20),
     canvas: Color32::from_rgb(0x12, 0x14, 0x19),
+    json_key: Color32::from_rgb(0x8c, 0xb4, 0xff),
+    json_string: Color32::from_rgb(0x9a, 0xd0, 0x8a),
+    json_number: Color32::from_rgb(0xe8, 0xa8, 0x6c),
+    json_literal: Color32::from_rgb(0xd6, 0x8b, 0xd6),
+    json_punctuation: Color32::from_rgb(0x8e, 0x95, 0xa3),
 };
 
-const LIGHT: Palette = Palette {
+pub(super) const LIGHT: Palette = Palette {
     accent: Color32::from_rgb(0x2f, 0x6f, 0xeb),
     creation: Color32::from_rgb(0x1a, 0x8f, 0x5a),
     update: Color32::from_rgb(0x1f, 0x6f, 0xc4),
@@ -63,6 +73,11 @@ const LIGHT: Palette = Palette {
     surface: Color32::from_rgb(0xf3, 0xf5, 0xf8),
     panel: Color32::from_rgb(0xfa, 0xfb, 0xfc),
     canvas: Color32::from_rgb(0xff, 0xff, 0xff),
+    json_key: Color32::from_rgb(0x1f, 0x5f, 0xc4),
+    json_string: Color32::from_rgb(0x2e, 0x7d, 0x32),
+    json_number: Color32::from_rgb(0xa6, 0x55, 0x00),
+    json_literal: Color32::from_rgb(0x9c, 0x27, 0xb0),
+    json_punctuation: Color32::from_rgb(0x6b, 0x72, 0x80),
 };
 
 pub fn palette(ui: &Ui) -> Palette {

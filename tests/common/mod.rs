@@ -885,3 +885,22 @@ pub fn unzip_test(file: &std::path::Path) -> Option<Output> {
             .expect("run unzip -t"),
     )
 }
+
+/// `desktop-file-validate FILE` (desktop-file-utils, installed by .ci/run);
+/// `None` when it is not on PATH outside CI (in CI that is a failure).
+pub fn desktop_file_validate(file: &std::path::Path) -> Option<Output> {
+    match Command::new("desktop-file-validate").arg(file).output() {
+        Ok(output) => Some(output),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "desktop-file-validate is not on PATH: CI must check the launcher entry; \
+                     bash .ci/run installs desktop-file-utils"
+                );
+            }
+            eprintln!("skipped: desktop-file-validate is not on PATH");
+            None
+        }
+        Err(e) => panic!("run desktop-file-validate: {e}"),
+    }
+}
