@@ -20,6 +20,35 @@ pub struct Settings {
     pub listener: SavedListener,
     pub recent: Vec<PathBuf>,
     pub redaction: SavedRedaction,
+    pub view: SavedView,
+}
+
+/// How the window looks, apart from egui's own memory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedView {
+    /// The zoom Ctrl+Plus, Ctrl+Minus and Ctrl+0 set.
+    pub zoom: f32,
+}
+
+impl SavedView {
+    pub const MIN_ZOOM: f32 = 0.5;
+    pub const MAX_ZOOM: f32 = 3.0;
+
+    /// The saved zoom, or 1 when the file holds one out of range.
+    pub fn zoom(&self) -> f32 {
+        if (Self::MIN_ZOOM..=Self::MAX_ZOOM).contains(&self.zoom) {
+            self.zoom
+        } else {
+            1.0
+        }
+    }
+}
+
+impl Default for SavedView {
+    fn default() -> Self {
+        Self { zoom: 1.0 }
+    }
 }
 
 impl Settings {
