@@ -358,24 +358,24 @@ pub fn text_of(command: Command) -> String {
 pub fn sheet(ctx: &egui::Context) -> bool {
     let mut close = false;
     egui::Modal::new(egui::Id::unique("shortcuts")).show(ctx, |ui: &mut Ui| {
-        ui.set_width(560.0);
         ui.heading("Keyboard shortcuts");
         let muted = palette(ui).muted;
-        for group in [TABLES, SESSION, WINDOW] {
-            ui.add_space(8.0);
-            ui.label(RichText::new(group).strong().color(muted));
-            egui::Grid::new(("shortcuts", group))
-                .num_columns(2)
-                .spacing([16.0, 4.0])
-                .show(ui, |ui| {
-                    for shortcut in SHORTCUTS.iter().filter(|s| s.group == group) {
-                        let keys: Vec<String> = shortcut.keys.iter().map(keys_text).collect();
-                        ui.label(RichText::new(keys.join(" or ")).monospace().strong());
-                        ui.label(shortcut.does);
-                        ui.end_row();
+        // Two columns, scrolled when the window is too short even so.
+        let height = (ctx.content_rect().height() - 160.0).max(120.0);
+        egui::ScrollArea::vertical()
+            .max_height(height)
+            .show(ui, |ui| {
+                ui.horizontal_top(|ui| {
+                    for column in [&[TABLES, SESSION][..], &[WINDOW][..]] {
+                        ui.vertical(|ui| {
+                            ui.set_width(440.0);
+                            for &group in column {
+                                group_grid(ui, group, muted);
+                            }
+                        });
                     }
                 });
-        }
+            });
         ui.add_space(8.0);
         ui.label(
             RichText::new(
@@ -390,6 +390,22 @@ pub fn sheet(ctx: &egui::Context) -> bool {
         }
     });
     close
+}
+
+fn group_grid(ui: &mut Ui, group: &str, muted: egui::Color32) {
+    ui.add_space(8.0);
+    ui.label(RichText::new(group).strong().color(muted));
+    egui::Grid::new(("shortcuts", group))
+        .num_columns(2)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for shortcut in SHORTCUTS.iter().filter(|s| s.group == group) {
+                let keys: Vec<String> = shortcut.keys.iter().map(keys_text).collect();
+                ui.label(RichText::new(keys.join(" or ")).monospace().strong());
+                ui.add(egui::Label::new(shortcut.does).wrap());
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]
