@@ -33,7 +33,8 @@ use super::redaction::{self, Choice, Editor, PolicySummary, Stage, Step};
 use super::replay_dialog::{self, ReplayDialog};
 use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
-use super::settings::{SavedListener, Settings};
+use super::settings::{SavedListener, SavedDisplay, Settings};
+use super::shortcuts::{self, Command};
 use super::{
     detail, entities_view, events_table, exchange_view, fields_view, filter_bar, overview_view,
     status_bar, theme, top_bar,
@@ -60,7 +61,13 @@ pub enum Action {
     StartListener,
     StopListener,
     Reconfigure(ListenerConfig),
+    /// Ask before clearing the session.
+    AskClear,
     ClearSession,
+    /// Show or hide the keyboard shortcut sheet.
+    ToggleShortcuts,
+    /// Hold the events table still, or catch up.
+    TogglePause,
     PickFiles,
     Open(Vec<PathBuf>),
     OpenAs(Vec<PathBuf>, OpenMode),
@@ -237,6 +244,11 @@ pub struct App {
     replay: Option<ReplayDialog>,
     /// The export choice, policy editor or redaction preview on screen.
     redaction: Option<Stage>,
+    /// The keyboard shortcut sheet is open.
+    shortcuts: bool,
+    /// While paused, the session's row count when the table stopped
+    /// following it: capture goes on, the table holds still.
+    paused: Option<usize>,
 }
 
 impl App {
@@ -247,6 +259,9 @@ impl App {
 
     pub fn start(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
         theme::install(&cc.egui_ctx);
+        // Zoom keys are ours, so that the zoom is remembered.
+        cc.egui_ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        cc.egui_ctx.set_zoom_factor(startup.settings.display.zoom());
         let ctx = cc.egui_ctx.clone();
         let waker = startup.waker;
         waker.set(move || ctx.request_repaint_after(WAKE_DELAY));
@@ -303,6 +318,8 @@ impl App {
             outgoing,
             replay: None,
             redaction: None,
+            shortcuts: false,
+            paused: None,
         };
         if !startup.files.is_empty() {
             app.open(startup.files, OpenMode::New);
@@ -320,6 +337,43 @@ impl App {
 
     pub fn view(&self) -> View {
         self.view
+    }
+
+    /// The title of the detail pane's tab on show.
+    pub fn detail_tab(&self) -> &'static str {
+        self.detail.tab_title()
+    }
+
+    /// Whether the keyboard shortcut sheet is open.
+    pub fn shortcuts_open(&self) -> bool {
+        self.shortcuts
+    }
+
+    /// Whether a question (such as "Clear the session?") is on screen.
+    pub fn is_asking(&self) -> bool {
+        self.prompt.is_some()
+    }
+
+    /// How many events arrived since the table was paused; `None` when it
+    /// follows the session.
+    pub fn paused_new(&self) -> Option<usize> {
+        self.paused
+            .map(|at| self.session.row_count().saturating_sub(at))
+    }
+
+    /// The zoom the window shows and saves.
+    pub fn zoom(&self) -> f32 {
+        self.settings.display.zoom
+    }
+
+    /// The entity whose history is shown.
+    pub fn selected_entity(&self) -> Option<&crate::session::EntityKey> {
+        self.entities.selected()
+    }
+
+    /// The request sent that the Send view shows.
+    pub fn selected_exchange(&self) -> Option<u64> {
+        self.send.selected()
     }
 
     pub fn listener_state(&self) -> ListenerState<'_> {
@@ -555,7 +609,19 @@ impl App {
                 self.settings.listener = SavedListener::from(&config);
                 self.ingest.reconfigure(config);
             }
-            Action::ClearSession => self.clear_session(),
+            Action::AskClear => {
+                if !self.session.is_empty() {
+                    self.prompt = Some(Prompt::ClearSession {
+                        captures: self.session.capture_count(),
+                    });
+                }
+            }
+            Action::ClearSession => {
+                self.prompt = None;
+                self.clear_session();
+            }
+            Action::ToggleShortcuts => self.shortcuts = !self.shortcuts,
+            Action::TogglePause => self.toggle_pause(),
             Action::PickFiles => self.files.pick_files(),
             Action::Open(paths) => self.request_open(paths),
             Action::OpenAs(paths, mode) => {
@@ -755,6 +821,159 @@ impl App {
         self.session.clear();
         self.selection = None;
         self.entities.clear();
+        if self.paused.is_some() {
+            // Paused on rows that are gone: hold still on the empty session.
+            self.visible.update(&self.session);
+            self.paused = Some(0);
+        }
+    }
+
+    fn toggle_pause(&mut self) {
+        match self.paused.take() {
+            // Resuming: the next frame catches up.
+            Some(_) => {}
+            None => self.paused = Some(self.session.row_count()),
+        }
+    }
+
+    /// A dialog, sheet or question holds the keyboard.
+    fn modal_open(&self) -> bool {
+        self.shortcuts
+            || self.prompt.is_some()
+            || self.replay.is_some()
+            || self.redaction.is_some()
+            || self.files.is_busy()
+    }
+
+    /// Applies the shortcuts pressed this frame, before anything is drawn.
+    fn keyboard(&mut self, ctx: &egui::Context) {
+        let modal = self.modal_open();
+        for command in shortcuts::pressed(ctx) {
+            match command {
+                Command::Back => self.back(ctx),
+                Command::Help => self.shortcuts = !self.shortcuts,
+                Command::ZoomIn => self.zoom_to(ctx, self.settings.display.zoom + 0.1),
+                Command::ZoomOut => self.zoom_to(ctx, self.settings.display.zoom - 0.1),
+                Command::ZoomReset => self.zoom_to(ctx, 1.0),
+                // The rest acts on the window behind a dialog: not now.
+                _ if modal => {}
+                Command::Nav(nav) => self.navigate(ctx, nav),
+                Command::Open => self.open_selected(ctx),
+                Command::Find => {
+                    self.view = View::Events;
+                    ctx.memory_mut(|m| m.request_focus(filter_bar::search_id()));
+                }
+                Command::ClearSession => self.apply(Action::AskClear, ctx),
+                Command::OpenFiles => self.files.pick_files(),
+                Command::Export => {
+                    if !self.session.is_empty() {
+                        let all = Action::PickExport(ExportKind::Session, ExportScope::All);
+                        self.apply(all, ctx);
+                    }
+                }
+                Command::View(index) => {
+                    if let Some(&view) = View::ALL.get(index) {
+                        self.view = view;
+                    }
+                }
+                Command::NextTab | Command::PreviousTab => {
+                    let forwarded = self
+                        .selection
+                        .is_some_and(|id| self.session.exchanges.forward_of(id.capture).is_some());
+                    self.detail
+                        .cycle_tab(command == Command::NextTab, forwarded);
+                }
+                Command::Pause => self.toggle_pause(),
+            }
+        }
+    }
+
+    /// Esc: closes what is open, else clears the search, else leaves it
+    /// (egui has already taken the focus away).
+    fn back(&mut self, ctx: &egui::Context) {
+        if egui::Popup::is_any_open(ctx) {
+            // egui closes the menu.
+        } else if self.shortcuts {
+            self.shortcuts = false;
+        } else if self.prompt.is_some() {
+            self.prompt = None;
+        } else if self.replay.is_some() {
+            self.replay = None;
+        } else if let Some(stage) = &self.redaction {
+            if matches!(stage, Stage::Editor(_)) {
+                self.close_editor();
+            } else {
+                self.redaction = None;
+            }
+        } else if self.files.is_busy() {
+            // The progress has its own Cancel.
+        } else if self.view == View::Events && !self.filter.text.is_empty() {
+            self.filter.text.clear();
+            let search = filter_bar::search_id();
+            if ctx.memory(|m| m.had_focus_last_frame(search)) {
+                ctx.memory_mut(|m| m.request_focus(search));
+            }
+        } else if self.view == View::Entities && self.entities.selected().is_some() {
+            self.entities.clear();
+        }
+    }
+
+    fn zoom_to(&mut self, ctx: &egui::Context, zoom: f32) {
+        let zoom = ((zoom * 10.0).round() / 10.0).clamp(SavedDisplay::MIN_ZOOM, SavedDisplay::MAX_ZOOM);
+        self.settings.display.zoom = zoom;
+        ctx.set_zoom_factor(zoom);
+    }
+
+    /// Rows a page key moves: about a screenful of the table.
+    fn page(ctx: &egui::Context) -> usize {
+        let rows = ctx.content_rect().height() / theme::ROW_HEIGHT;
+        (rows as usize).saturating_sub(8).max(1)
+    }
+
+    fn navigate(&mut self, ctx: &egui::Context, nav: shortcuts::Nav) {
+        let page = Self::page(ctx);
+        match self.view {
+            View::Events => {
+                if let Some(id) =
+                    events_table::navigate(&self.session, &self.visible, self.selection, nav, page)
+                {
+                    self.apply(Action::Show(id), ctx);
+                }
+            }
+            View::Entities => self.entities.navigate(&self.session, nav, page),
+            View::Send => self.send.navigate(&self.session, nav, page),
+            View::Overview => {}
+        }
+    }
+
+    /// Enter: the selected row's detail (the first row's when none is
+    /// selected), or the selected entity's history.
+    fn open_selected(&mut self, ctx: &egui::Context) {
+        match self.view {
+            View::Events => {
+                let row = self.selection.or_else(|| {
+                    events_table::navigate(
+                        &self.session,
+                        &self.visible,
+                        None,
+                        shortcuts::Nav::Home,
+                        1,
+                    )
+                });
+                if let Some(id) = row {
+                    self.detail.show_event();
+                    self.apply(Action::Show(id), ctx);
+                }
+            }
+            View::Entities if self.entities.selected().is_none() => {
+                self.entities
+                    .navigate(&self.session, shortcuts::Nav::Home, 1)
+            }
+            View::Send if self.send.selected().is_none() => {
+                self.send.navigate(&self.session, shortcuts::Nav::End, 1)
+            }
+            _ => {}
+        }
     }
 
     /// Starts adding `received` to the session, a batch per frame.
@@ -1004,6 +1223,33 @@ impl App {
     }
 }
 
+/// Pause, or while paused a badge of what arrived meanwhile and Resume.
+fn pause_button(ui: &mut egui::Ui, new: Option<usize>, actions: &mut Vec<Action>) {
+    let keys = shortcuts::text_of(Command::Pause);
+    match new {
+        None => {
+            if ui
+                .button("Pause")
+                .on_hover_text(format!("Hold the table still; capture goes on ({keys})"))
+                .clicked()
+            {
+                actions.push(Action::TogglePause);
+            }
+        }
+        Some(new) => {
+            if ui
+                .button("Resume")
+                .on_hover_text(format!("Show what arrived meanwhile ({keys})"))
+                .clicked()
+            {
+                actions.push(Action::TogglePause);
+            }
+            let warning = theme::palette(ui).warning;
+            theme::badge(ui, &format!("Paused · {} new", crate::human::count(new)), warning);
+        }
+    }
+}
+
 fn error(text: String) -> Notice {
     Notice {
         text,
@@ -1033,7 +1279,10 @@ impl eframe::App for App {
             // Nothing wakes the window while summaries wait: show the count move.
             ctx.request_repaint_after(AWAITING_REFRESH);
         }
-        if self.visible.update(&self.session) {
+        // Paused, the table holds still; a search asked for lands anyway.
+        if (self.paused.is_none() || self.visible.is_searching())
+            && self.visible.update(&self.session)
+        {
             self.drop_hidden_selection();
         }
         if self.session.row_count() != before
@@ -1063,6 +1312,7 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut actions = Vec::new();
+        self.keyboard(&ui.ctx().clone());
         let own = self.own_urls();
         self.send.restore(ui.ctx(), &own);
         fields_view::set_date_mode(ui.ctx(), self.settings.display.payload_dates);
@@ -1138,6 +1388,7 @@ impl eframe::App for App {
                 }
                 if self.view == View::Events && !self.session.is_empty() {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        pause_button(ui, self.paused_new(), &mut actions);
                         if ui
                             .add_enabled(
                                 !self.visible.is_empty(),
@@ -1154,11 +1405,16 @@ impl eframe::App for App {
             ui.separator();
             match self.view {
                 View::Events => {
+                    // Paused, the count is of the rows the table holds.
+                    let total = match self.paused {
+                        Some(_) => self.visible.seen(),
+                        None => self.session.row_count(),
+                    };
                     filter_bar::show(
                         ui,
                         &mut self.filter,
                         self.visible.len(),
-                        self.session.row_count(),
+                        total,
                         self.visible.is_searching(),
                     );
                     ui.add_space(4.0);
@@ -1192,6 +1448,9 @@ impl eframe::App for App {
         self.apply_filter();
         if let Some(prompt) = &self.prompt {
             prompts::show(ui.ctx(), prompt, &mut actions);
+        }
+        if self.shortcuts && shortcuts::sheet(ui.ctx()) {
+            actions.push(Action::ToggleShortcuts);
         }
         self.files.show_progress(ui.ctx());
         // Hidden behind a save dialog or running work, not closed.

@@ -70,6 +70,32 @@ pub struct DetailState {
     shown: Option<Shown>,
 }
 
+impl DetailState {
+    /// The next (or previous) tab, round; Forwarded only for a forwarded
+    /// capture.
+    pub fn cycle_tab(&mut self, forward: bool, forwarded: bool) {
+        let tabs: Vec<Tab> = Tab::ALL
+            .into_iter()
+            .filter(|&t| forwarded || t != Tab::Forwarded)
+            .collect();
+        let n = tabs.len();
+        let at = tabs.iter().position(|&t| t == self.tab).unwrap_or(0);
+        let next = if forward { at + 1 } else { at + n - 1 };
+        if let Some(&tab) = tabs.get(next % n.max(1)) {
+            self.tab = tab;
+        }
+    }
+
+    /// Back to the event's own tab.
+    pub fn show_event(&mut self) {
+        self.tab = Tab::Event;
+    }
+
+    pub fn tab_title(&self) -> &'static str {
+        self.tab.title()
+    }
+}
+
 struct Shown {
     id: RowId,
     typed: Typed,

@@ -48,6 +48,21 @@ impl EntitiesState {
         self.selected = None;
         self.reveal = false;
     }
+
+    /// Moves the selection with the keyboard; the history follows it.
+    pub fn navigate(&mut self, session: &Session, nav: super::shortcuts::Nav, page: usize) {
+        let entities = session.entities();
+        let current = self
+            .selected
+            .as_ref()
+            .and_then(|key| entities.iter().position(|e| &e.key == key));
+        if let Some(entity) = nav
+            .target(current, entities.len(), page)
+            .and_then(|i| entities.get(i))
+        {
+            self.select(entity.key.clone());
+        }
+    }
 }
 
 /// The list of every job and candidate seen: type, id, title or name,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use egui::{Align, Key, Layout, RichText, Sense, Ui};
+use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::cli::format_size;
@@ -12,6 +12,7 @@ use crate::session::filter::FilteredRows;
 use crate::session::{RowId, Session};
 
 use super::app::Action;
+use super::shortcuts::Nav;
 use super::theme::{self, palette};
 
 const COLUMNS: [&str; 9] = [
@@ -64,8 +65,6 @@ pub fn show(
         });
         return;
     }
-    keyboard_navigation(ui, session, visible, selection, actions);
-
     let p = palette(ui);
     // Shown once any capture was forwarded.
     let forwarded = session.exchanges.has_forwards();
@@ -234,30 +233,15 @@ fn waiting(ui: &mut Ui) {
     });
 }
 
-/// Up and down move the selection when no text field has the keyboard.
-fn keyboard_navigation(
-    ui: &Ui,
+/// The row a move from `selection` lands on, among the rows shown.
+pub fn navigate(
     session: &Session,
     visible: &FilteredRows,
     selection: Option<RowId>,
-    actions: &mut Vec<Action>,
-) {
-    if ui.ctx().egui_wants_keyboard_input() || visible.is_empty() {
-        return;
-    }
-    let (down, up) = ui.input(|i| (i.key_pressed(Key::ArrowDown), i.key_pressed(Key::ArrowUp)));
-    if !down && !up {
-        return;
-    }
-    let last = visible.len() - 1;
+    nav: Nav,
+    page: usize,
+) -> Option<RowId> {
     let current = selection.and_then(|id| visible.position(session.row_index(id)?));
-    let next = match (current, down) {
-        (None, true) => 0,
-        (None, false) => last,
-        (Some(i), true) => (i + 1).min(last),
-        (Some(i), false) => i.saturating_sub(1),
-    };
-    if let Some(view) = visible.row_index(next).and_then(|i| session.row(i)) {
-        actions.push(Action::Show(view.id));
-    }
+    let next = nav.target(current, visible.len(), page)?;
+    Some(session.row(visible.row_index(next)?)?.id)
 }

@@ -1,17 +1,16 @@
-//! The File menu and its shortcuts.
+//! The File menu; its shortcuts are handled with the others, in
+//! `shortcuts`.
 
 use std::path::PathBuf;
 
-use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+use egui::{KeyboardShortcut, Ui};
 
 use crate::session::open::SAMPLES;
 
 use super::app::Action;
 use super::files::{ExportKind, ExportScope};
 use super::redaction::Step;
-
-pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-pub const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+use super::shortcuts::{EXPORT, OPEN};
 
 /// `filtered`: a filter hides some rows, so "shown" exports make sense.
 pub fn show(
@@ -104,12 +103,4 @@ pub fn show(
             }));
         }
     });
-    if !busy {
-        if ui.input_mut(|i| i.consume_shortcut(&OPEN)) {
-            actions.push(Action::PickFiles);
-        }
-        if has_captures && ui.input_mut(|i| i.consume_shortcut(&EXPORT)) {
-            actions.push(Action::PickExport(ExportKind::Session, ExportScope::All));
-        }
-    }
 }

@@ -1,33 +1,30 @@
 //! The search box (Ctrl+F) and the toggles that filter the table, with the
 //! count of rows shown.
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use egui::{Id, RichText, Ui};
 
 use crate::human::{count, counted};
 use crate::session::filter::{Filter, Set, Toggle};
 
 use super::theme::palette;
 
-pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+/// The search box, which Ctrl+F and Esc reach from anywhere.
+pub fn search_id() -> Id {
+    Id::unique("events-search")
+}
 
 /// Edits `filter` in place; `shown` of `total` rows match it, or matched
 /// the filter before while `searching` (a worker is applying this one).
 pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize, searching: bool) {
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
-        let search_id = ui.scope_id().with("search");
-        if ui.input_mut(|i| i.consume_shortcut(&FIND)) {
-            ui.memory_mut(|m| m.request_focus(search_id));
-        }
+        let search_id = search_id();
         let search = egui::TextEdit::singleline(&mut filter.text)
             .id(search_id)
             .hint_text("Search ids, names, titles, references, emails, bodies (Ctrl+F)")
             .desired_width(340.0);
         let label = ui.label("Search");
         ui.add(search).labelled_by(label.id);
-        if ui.input(|i| i.key_pressed(Key::Escape)) && ui.memory(|m| m.has_focus(search_id)) {
-            filter.text.clear();
-        }
         ui.separator();
         toggles(ui, &mut filter.events);
         ui.separator();

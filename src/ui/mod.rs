@@ -31,6 +31,7 @@ mod replay_dialog;
 mod scenario_panel;
 pub mod send_view;
 pub mod settings;
+mod shortcuts;
 mod status_bar;
 pub mod theme;
 mod top_bar;

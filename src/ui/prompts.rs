@@ -1,5 +1,5 @@
 //! Questions the window asks before acting: join or replace the session,
-//! restore a session a crash left behind.
+//! restore a session a crash left behind, clear the session.
 
 use std::path::PathBuf;
 
@@ -18,6 +18,8 @@ pub enum Prompt {
     JoinOrNew(Vec<PathBuf>),
     /// Sessions whose process ended without closing them, newest first.
     Restore(Vec<Unfinished>),
+    /// Forget every capture of the session (`captures` of them).
+    ClearSession { captures: usize },
 }
 
 pub fn show(ctx: &egui::Context, prompt: &Prompt, actions: &mut Vec<Action>) {
@@ -26,6 +28,7 @@ pub fn show(ctx: &egui::Context, prompt: &Prompt, actions: &mut Vec<Action>) {
         match prompt {
             Prompt::JoinOrNew(paths) => join_or_new(ui, paths, actions),
             Prompt::Restore(unfinished) => restore(ui, unfinished, actions),
+            Prompt::ClearSession { captures } => clear(ui, *captures, actions),
         }
     });
 }
@@ -44,6 +47,31 @@ fn join_or_new(ui: &mut Ui, paths: &[PathBuf], actions: &mut Vec<Action>) {
         }
         if ui.button("Start a new session").clicked() {
             actions.push(Action::OpenAs(paths.to_vec(), OpenMode::New));
+        }
+        if ui.button("Cancel").clicked() {
+            actions.push(Action::DismissPrompt);
+        }
+    });
+}
+
+fn clear(ui: &mut Ui, captures: usize, actions: &mut Vec<Action>) {
+    ui.label(RichText::new("Clear the session?").strong());
+    let what = match captures {
+        1 => "its capture".to_owned(),
+        n => format!("its {n} captures"),
+    };
+    ui.label(format!(
+        "The window forgets {what}; the listener keeps listening. Export first to keep them."
+    ));
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        let clear = ui.button("Clear session");
+        // Enter confirms and Esc cancels, without the mouse.
+        if ui.memory(|m| m.focused().is_none()) {
+            clear.request_focus();
+        }
+        if clear.clicked() {
+            actions.push(Action::ClearSession);
         }
         if ui.button("Cancel").clicked() {
             actions.push(Action::DismissPrompt);

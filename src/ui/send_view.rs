@@ -75,6 +75,8 @@ pub struct SendState {
     findings: Vec<Finding>,
     /// The exchange shown beside the list.
     selected: Option<u64>,
+    /// Scroll the list to the selection on the next frame.
+    reveal: bool,
     /// Indices into the session's exchanges of those listed (not forwards),
     /// and how many of them were looked at.
     listed: Vec<usize>,
@@ -97,6 +99,7 @@ impl Default for SendState {
             checked: None,
             findings: Vec::new(),
             selected: None,
+            reveal: false,
             listed: Vec::new(),
             seen: 0,
         }
@@ -242,6 +245,18 @@ impl SendState {
 
     pub fn selected(&self) -> Option<u64> {
         self.selected
+    }
+
+    /// Moves the selection in the list of requests sent, with the keyboard.
+    pub fn navigate(&mut self, session: &Session, nav: super::shortcuts::Nav, page: usize) {
+        let all = session.exchanges.all();
+        let id_at = |n: usize| self.listed.get(n).and_then(|&i| all.get(i)).map(|e| e.id);
+        let current =
+            (0..self.listed.len()).find(|&n| id_at(n) == self.selected && id_at(n).is_some());
+        if let Some(id) = nav.target(current, self.listed.len(), page).and_then(id_at) {
+            self.selected = Some(id);
+            self.reveal = true;
+        }
     }
 
     /// The request the editor describes.
@@ -549,7 +564,19 @@ fn list(ui: &mut Ui, state: &mut SendState, session: &Session) {
         return;
     }
     ui.style_mut().interaction.selectable_labels = false;
-    TableBuilder::new(ui)
+    let reveal = std::mem::take(&mut state.reveal)
+        .then(|| {
+            state
+                .listed
+                .iter()
+                .position(|&i| all.get(i).map(|e| e.id) == state.selected)
+        })
+        .flatten();
+    let mut table = TableBuilder::new(ui);
+    if let Some(row) = reveal {
+        table = table.scroll_to_row(row, None);
+    }
+    table
         .id_salt("sent")
         .striped(true)
         .resizable(true)

@@ -24,12 +24,37 @@ pub struct Settings {
     pub display: SavedDisplay,
 }
 
-/// How values are shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How the window shows things, apart from egui's own memory.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SavedDisplay {
     /// Dates inside payloads: as the sender wrote them, local or UTC.
     pub payload_dates: DateMode,
+    /// The zoom Ctrl+Plus, Ctrl+Minus and Ctrl+0 set.
+    pub zoom: f32,
+}
+
+impl SavedDisplay {
+    pub const MIN_ZOOM: f32 = 0.5;
+    pub const MAX_ZOOM: f32 = 3.0;
+
+    /// The saved zoom, or 1 when the file holds one out of range.
+    pub fn zoom(&self) -> f32 {
+        if (Self::MIN_ZOOM..=Self::MAX_ZOOM).contains(&self.zoom) {
+            self.zoom
+        } else {
+            1.0
+        }
+    }
+}
+
+impl Default for SavedDisplay {
+    fn default() -> Self {
+        Self {
+            payload_dates: DateMode::default(),
+            zoom: 1.0,
+        }
+    }
 }
 
 impl Settings {
@@ -247,6 +272,7 @@ mod tests {
         let settings = Settings {
             display: SavedDisplay {
                 payload_dates: DateMode::Utc,
+                ..SavedDisplay::default()
             },
             ..Settings::default()
         };

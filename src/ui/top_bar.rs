@@ -202,6 +202,7 @@ pub fn show(
             file_menu.recent,
             actions,
         );
+        help_menu(ui, actions);
         ui.separator();
         match ingest.state() {
             ListenerState::Listening(listener) => {
@@ -247,14 +248,27 @@ pub fn show(
             egui::containers::menu::MenuButton::new("Settings")
                 .config(config)
                 .ui(ui, |ui| settings_menu(ui, ingest, state, actions));
-            let clear = ui.add_enabled(!session.is_empty(), egui::Button::new("Clear"));
+            let clear = egui::Button::new("Clear").shortcut_text(super::shortcuts::text_of(
+                super::shortcuts::Command::ClearSession,
+            ));
+            let clear = ui.add_enabled(!session.is_empty(), clear);
             if clear
                 .on_hover_text("Forget every capture of this session")
                 .clicked()
             {
-                actions.push(Action::ClearSession);
+                actions.push(Action::AskClear);
             }
         });
+    });
+}
+
+fn help_menu(ui: &mut Ui, actions: &mut Vec<Action>) {
+    use super::shortcuts::{Command, text_of};
+    ui.menu_button("Help", |ui| {
+        let sheet = egui::Button::new("Keyboard shortcuts").shortcut_text(text_of(Command::Help));
+        if ui.add(sheet).clicked() {
+            actions.push(Action::ToggleShortcuts);
+        }
     });
 }
 
