@@ -31,7 +31,8 @@ use super::redaction::{self, Choice, Editor, PolicySummary, Stage, Step};
 use super::replay_dialog::{self, ReplayDialog};
 use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
-use super::settings::{SavedListener, Settings};
+use super::pins::{self, ColumnDialog, NoteEditor};
+use super::settings::{SavedColumn, SavedListener, Settings};
 use super::{
     detail, entities_view, events_table, exchange_view, filter_bar, overview_view, status_bar,
     theme, top_bar,
@@ -96,6 +97,18 @@ pub enum Action {
     /// Ask where to write a bug report of capture `id`, or of the captures
     /// shown when `None`.
     PickReport(Option<u64>),
+    /// Pin capture `id`, or unpin it.
+    TogglePin(u64),
+    /// Open the note editor on capture `id`.
+    EditNote(u64),
+    SaveNote(u64, String),
+    CloseNote,
+    OpenColumns,
+    CloseColumns,
+    AddColumn(SavedColumn),
+    RemoveColumn(usize),
+    /// Sort the table by one of the user's columns, or show arrival order.
+    SortBy(Option<events_table::Sort>),
 }
 
 /// How the window starts: a listener already accepting, files to open,
@@ -231,6 +244,8 @@ pub struct App {
     replay: Option<ReplayDialog>,
     /// The export choice, policy editor or redaction preview on screen.
     redaction: Option<Stage>,
+    note: Option<NoteEditor>,
+    columns: Option<ColumnDialog>,
 }
 
 impl App {
@@ -268,6 +283,7 @@ impl App {
             )));
         }
         let visible = FilteredRows::in_background(Filter::default(), waker.clone());
+        let startup_waker = waker.clone();
         // One counter for sends and the listener's forwards: ids stay unique.
         let outgoing = Outgoing::new(waker.clone(), startup.ingest.exchange_ids().clone());
         let mut app = Self {
@@ -288,7 +304,7 @@ impl App {
             view: View::default(),
             entities: entities_view::EntitiesState::default(),
             overview: overview_view::OverviewState::default(),
-            table: events_table::TableState::default(),
+            table: events_table::TableState::new(startup_waker),
             detail: detail::DetailState::default(),
             title: String::new(),
             send: SendState::default(),
@@ -296,6 +312,8 @@ impl App {
             outgoing,
             replay: None,
             redaction: None,
+            note: None,
+            columns: None,
         };
         if !startup.files.is_empty() {
             app.open(startup.files, OpenMode::New);
@@ -605,7 +623,64 @@ impl App {
             }
             Action::DismissPrompt => self.prompt = None,
             Action::DismissNotice => self.notice = None,
+            Action::TogglePin(id) => {
+                self.session.marks_mut().toggle_pin(id);
+            }
+            Action::EditNote(id) => {
+                let note = self.session.marks().note(id);
+                self.note = Some(NoteEditor::new(id, note));
+            }
+            Action::SaveNote(id, text) => {
+                self.session.marks_mut().set_note(id, &text);
+                self.note = None;
+            }
+            Action::CloseNote => self.note = None,
+            Action::OpenColumns => self.columns = Some(ColumnDialog::default()),
+            Action::CloseColumns => self.columns = None,
+            Action::AddColumn(column) => {
+                self.notice = Some(info(format!(
+                    "Added the column {} ({})",
+                    column.name,
+                    if column.pointer.is_empty() {
+                        "all the data"
+                    } else {
+                        &column.pointer
+                    }
+                )));
+                self.settings.columns.push(column);
+                self.columns = None;
+            }
+            Action::RemoveColumn(index) => {
+                if index < self.settings.columns.len() {
+                    self.settings.columns.remove(index);
+                }
+            }
+            Action::SortBy(sort) => self.table.set_sort(sort),
         }
+    }
+
+    /// The user's columns, as the settings keep them.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Ctrl+D pins the selected capture, Ctrl+Shift+D writes a note on it,
+    /// Ctrl+Shift+K opens the columns; not while a dialog of these is open.
+    fn pin_shortcuts(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if self.note.is_some() || self.columns.is_some() {
+            return;
+        }
+        let capture = self.selection.map(|row| row.capture);
+        ctx.input_mut(|i| {
+            // The shifted one first: a plain Ctrl+D matches Ctrl+Shift+D too.
+            if i.consume_shortcut(&pins::EDIT_NOTE) {
+                actions.extend(capture.map(Action::EditNote));
+            } else if i.consume_shortcut(&pins::TOGGLE_PIN) {
+                actions.extend(capture.map(Action::TogglePin));
+            } else if i.consume_shortcut(&pins::COLUMNS) {
+                actions.push(Action::OpenColumns);
+            }
+        });
     }
 
     /// The policy redacted exports use: the saved one, or the default one
@@ -637,7 +712,10 @@ impl App {
         let redactor = self.report_redactor();
         let mut tally = redactor.tally();
         let redacted = redactor.capture(capture.received(), &mut tally);
-        let session = Session::of(vec![redacted], Vec::new(), &self.ingest.config().routes);
+        let mut session = Session::of(vec![redacted], Vec::new(), &self.ingest.config().routes);
+        if let Some(mark) = self.session.marks().get(row.capture) {
+            session.marks_mut().set(row.capture, mark.clone());
+        }
         match report::event_markdown(&session, row) {
             Some(text) => {
                 ctx.copy_text(text);
@@ -794,6 +872,9 @@ impl App {
                 .exchanges
                 .add_loaded(load.loading.take_exchanges());
             self.outgoing.ids_from(next);
+            for (id, mark) in load.loading.take_marks() {
+                self.session.marks_mut().set(id, mark);
+            }
             self.notice = Some(info(if load.loading.is_cancelled() {
                 format!(
                     "Stopped: {} of {} capture(s) were added",
@@ -1022,6 +1103,7 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut actions = Vec::new();
+        self.pin_shortcuts(ui.ctx(), &mut actions);
         let own = self.own_urls();
         self.send.restore(ui.ctx(), &own);
         egui::Panel::top("top_bar")
@@ -1126,6 +1208,7 @@ impl eframe::App for App {
                         &self.visible,
                         self.selection,
                         &mut self.table,
+                        &self.settings.columns,
                         &mut actions,
                     )
                 }
@@ -1161,6 +1244,19 @@ impl eframe::App for App {
         }
         if let Some(dialog) = &mut self.replay {
             replay_dialog::show(ui.ctx(), dialog, &mut actions);
+        }
+        if let Some(editor) = &mut self.note {
+            pins::note_editor(ui.ctx(), editor, &mut actions);
+        }
+        if let Some(dialog) = &mut self.columns {
+            pins::column_dialog(
+                ui.ctx(),
+                dialog,
+                &self.settings.columns,
+                &self.session,
+                self.selection,
+                &mut actions,
+            );
         }
         let ctx = ui.ctx().clone();
         for action in actions {

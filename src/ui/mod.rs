@@ -18,6 +18,7 @@ mod icon;
 mod job_pane;
 mod json_tree;
 mod outgoing;
+mod pins;
 pub mod overview_view;
 mod policy_editor;
 mod problems;
@@ -34,6 +35,7 @@ pub mod theme;
 mod top_bar;
 
 pub use app::{Action, App, Startup, View};
+pub use events_table::Sort;
 pub use settings::Settings;
 
 use std::path::{Path, PathBuf};

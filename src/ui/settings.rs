@@ -20,6 +20,18 @@ pub struct Settings {
     pub listener: SavedListener,
     pub recent: Vec<PathBuf>,
     pub redaction: SavedRedaction,
+    /// The user's own columns in the events table, in order.
+    #[serde(default)]
+    pub columns: Vec<SavedColumn>,
+}
+
+/// A table column the user added: its name and the JSON pointer into each
+/// event's data that it shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedColumn {
+    pub name: String,
+    pub pointer: String,
 }
 
 impl Settings {
