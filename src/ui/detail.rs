@@ -14,7 +14,6 @@ use super::delete_pane;
 use super::exchange_view;
 use super::job_pane::{self, JobView};
 use super::json_tree;
-use super::pins;
 use super::problems;
 use super::raw_views;
 use super::theme::{self, level_color, palette};
@@ -248,7 +247,7 @@ fn toolbar(ui: &mut Ui, row: RowId, mark: Option<&Mark>, actions: &mut Vec<Actio
     let pinned = mark.is_some_and(|m| m.pinned);
     ui.horizontal_wrapped(|ui| {
         if ui
-            .selectable_label(pinned, format!("{} {}", pins::PIN, if pinned { "Pinned" } else { "Pin" }))
+            .selectable_label(pinned, if pinned { "Unpin" } else { "Pin" })
             .on_hover_text("Pin this request, or unpin it (Ctrl+D)")
             .clicked()
         {

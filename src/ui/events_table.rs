@@ -450,9 +450,9 @@ fn mark_cell(ui: &mut Ui, session: &Session, capture: u64) {
     };
     let first_line = mark.note.lines().next().unwrap_or_default();
     let text = match (mark.pinned, first_line.is_empty()) {
-        (true, true) => PIN.to_owned(),
-        (true, false) => format!("{PIN} {first_line}"),
-        (false, _) => first_line.to_owned(),
+        (true, true) => RichText::new(PIN).strong(),
+        (true, false) => RichText::new(format!("{PIN} · {first_line}")).strong(),
+        (false, _) => RichText::new(first_line),
     };
     let response = ui.label(text);
     if !mark.note.is_empty() {
@@ -473,8 +473,8 @@ fn own_header(
     let sorted = sort.filter(|s| s.pointer == column.pointer);
     let arrow = match sorted {
         Some(_) if sorting => " …",
-        Some(s) if s.descending => " ⏷",
-        Some(_) => " ⏶",
+        Some(s) if s.descending => " (Z-A)",
+        Some(_) => " (A-Z)",
         None => "",
     };
     let response = ui

@@ -21,8 +21,9 @@ pub const COLUMNS: KeyboardShortcut =
 /// Saves in the note editor and the column dialog.
 const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 
-/// The mark shown in the pin column and on the toolbar.
-pub const PIN: &str = "📌";
+/// The mark shown in the note column for a pinned capture (the window's
+/// fonts have no pin symbol).
+pub const PIN: &str = "Pinned";
 
 /// A note being written on a capture.
 pub struct NoteEditor {
