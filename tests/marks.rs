@@ -207,7 +207,10 @@ fn the_cli_report_shows_the_pin_and_the_note_as_written() {
         .expect("text");
     assert!(md.contains("## Capture 2: candidate creation"), "{md}");
     assert!(md.contains("· Pinned"), "{md}");
-    assert!(md.contains("> sent twice by the ATS\n> second line, \"quoted\" — é"), "{md}");
+    assert!(
+        md.contains("> sent twice by the ATS\n> second line, \"quoted\" — é"),
+        "{md}"
+    );
     let mut json = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("session.json").expect("json"), &mut json)
         .expect("text");

@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    CANDIDATE_CREATION, Dialogs, JOB_CREATION, app_from, capture, edited, retype,
-    saved_and_loaded, settle,
+    CANDIDATE_CREATION, Dialogs, JOB_CREATION, app_from, capture, edited, retype, saved_and_loaded,
+    settle,
 };
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};
@@ -84,7 +84,9 @@ fn write_note(harness: &mut Harness<'static, App>, text: &str) {
     retype(harness, "Note", text);
     ctrl(harness, false, Key::Enter);
     assert!(
-        harness.query_by_label_contains("Note on request #").is_none(),
+        harness
+            .query_by_label_contains("Note on request #")
+            .is_none(),
         "Ctrl+Enter saves and closes the editor"
     );
 }
@@ -129,7 +131,11 @@ fn a_note_is_written_by_keyboard_and_esc_cancels_a_draft() {
     retype(&mut harness, "Note", "a draft");
     harness.key_press(Key::Escape);
     harness.run();
-    assert!(harness.query_by_label_contains("Note on request #").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("Note on request #")
+            .is_none()
+    );
     assert_eq!(harness.state().session().marks().note(paris), NOTE);
 }
 
@@ -154,9 +160,7 @@ fn a_pinned_note_survives_export_and_opening_in_a_fresh_window() {
             boxed.click();
             first.run();
         }
-        first
-            .get_by_role_and_label(Role::Button, "Export…")
-            .click();
+        first.get_by_role_and_label(Role::Button, "Export…").click();
         settle(&mut first);
     }
     first.get_by_label_contains("Exported 4 capture(s)");
@@ -174,7 +178,10 @@ fn a_pinned_note_survives_export_and_opening_in_a_fresh_window() {
     second.run();
     second.get_by_label_contains("Open…").click();
     settle(&mut second);
-    if second.query_by_label_contains("Add to this session").is_some() {
+    if second
+        .query_by_label_contains("Add to this session")
+        .is_some()
+    {
         second.get_by_label_contains("Add to this session").click();
         settle(&mut second);
     }

@@ -185,10 +185,16 @@ mod tests {
     #[test]
     fn an_array_body_gives_each_row_its_element() {
         let body = json!([{"data": {"c": "first"}}, {"data": {"c": "second"}}]);
-        assert_eq!(cell_text(row_data(&body, 1).and_then(|d| d.pointer("/c"))), "second");
+        assert_eq!(
+            cell_text(row_data(&body, 1).and_then(|d| d.pointer("/c"))),
+            "second"
+        );
         assert!(row_data(&body, 2).is_none());
         let one = json!({"data": {"c": "only"}});
-        assert_eq!(cell_text(row_data(&one, 0).and_then(|d| d.pointer("/c"))), "only");
+        assert_eq!(
+            cell_text(row_data(&one, 0).and_then(|d| d.pointer("/c"))),
+            "only"
+        );
         assert!(row_data(&one, 1).is_none());
     }
 

@@ -126,7 +126,10 @@ struct EntryOut<'a> {
     id: u64,
     #[serde(rename = "_remoteAddr")]
     remote_addr: &'a str,
-    #[serde(rename = "_hookscope_pinned", skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "_hookscope_pinned",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pinned: bool,
     #[serde(rename = "_hookscope_note", skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,

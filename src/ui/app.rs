@@ -26,12 +26,12 @@ use super::files::{
     ExportKind, ExportScope, ExportTo, FileWork, OpenMode, Outcome, ReportContext, Source,
 };
 use super::outgoing::Outgoing;
+use super::pins::{self, ColumnDialog, NoteEditor};
 use super::prompts::{self, Prompt};
 use super::redaction::{self, Choice, Editor, PolicySummary, Stage, Step};
 use super::replay_dialog::{self, ReplayDialog};
 use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
-use super::pins::{self, ColumnDialog, NoteEditor};
 use super::settings::{SavedColumn, SavedListener, Settings};
 use super::{
     detail, entities_view, events_table, exchange_view, filter_bar, overview_view, status_bar,

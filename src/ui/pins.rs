@@ -80,11 +80,7 @@ pub fn note_editor(ctx: &egui::Context, editor: &mut NoteEditor, actions: &mut V
                 editor.focused = true;
             }
             ui.horizontal(|ui| {
-                if ui
-                    .button("Save")
-                    .on_hover_text("Ctrl+Enter")
-                    .clicked()
-                {
+                if ui.button("Save").on_hover_text("Ctrl+Enter").clicked() {
                     actions.push(Action::SaveNote(editor.capture, editor.text.clone()));
                 }
                 if ui.button("Cancel").on_hover_text("Esc").clicked() {
