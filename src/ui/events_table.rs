@@ -291,7 +291,7 @@ pub fn show(
         .stick_to_bottom(true)
         .cell_layout(Layout::left_to_right(Align::Center))
         .column(Column::initial(96.0).clip(true))
-        .column(Column::initial(90.0).clip(true))
+        .column(Column::initial(70.0).clip(true))
         .column(Column::initial(72.0).clip(true))
         .column(Column::initial(72.0).clip(true))
         .column(Column::initial(80.0).clip(true))
@@ -301,7 +301,7 @@ pub fn show(
         .column(Column::initial(92.0).clip(true))
         .column(Column::initial(56.0).clip(true));
     for _ in own_columns {
-        table = table.column(Column::initial(100.0).clip(true));
+        table = table.column(Column::initial(90.0).clip(true));
     }
     if forwarded {
         table = table.column(Column::initial(72.0).clip(true));
