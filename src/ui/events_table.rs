@@ -119,7 +119,12 @@ impl TableState {
             sort,
             generation: session.generation(),
             filter: visible.filter().clone(),
-            marks: session.marks().revision(),
+            // Pins change the rows shown only under "pinned only".
+            marks: if visible.filter().pinned_only {
+                session.marks().revision()
+            } else {
+                0
+            },
             shown: visible.len(),
         };
         if let Some(sorting) = &self.sorting
