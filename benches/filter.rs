@@ -1,6 +1,8 @@
 //! Search and filters over a session of 100,000 events (the spec samples,
 //! mixed): time to apply a new search or filter (here, and on a worker as
-//! the window does), and to follow one new row.
+//! the window does), to follow one new row, to show "pinned only" with
+//! 1,000 pins, and to sort the rows by a column of the user's (on a worker
+//! in the window: this is how long the old order stays).
 //! Prints figures against the 50 ms target; asserts nothing about speed.
 //!
 //! cargo bench --bench filter
@@ -8,9 +10,9 @@
 use std::time::{Duration, Instant};
 
 use hookscope::capture::{Capture, Routes, Status};
-use hookscope::session::Session;
 use hookscope::session::filter::{EventClass, Filter, FilteredRows, KindSet};
 use hookscope::session::open::SAMPLES;
+use hookscope::session::{Session, columns};
 use hookscope::waker::Waker;
 
 #[path = "support/samples.rs"]
@@ -186,4 +188,40 @@ fn main() {
         rows.len(),
         (runs[ROUNDS / 2], runs[0]),
     );
+
+    // "Pinned only": a look-up per pin, whatever the session's size.
+    for n in 0..1_000u64 {
+        session.marks_mut().set_pinned(n * 97 + 1, true);
+    }
+    let pinned = Filter {
+        pinned_only: true,
+        ..Filter::default()
+    };
+    let mut shown = 0;
+    let timing = time(
+        || {
+            let mut rows = FilteredRows::default();
+            rows.update(&session);
+            rows
+        },
+        |rows| {
+            rows.set_filter(pinned.clone(), &session);
+            shown = rows.len();
+        },
+    );
+    report("pinned only: 1,000 pins", shown, timing);
+
+    // Sorting every row by a column of the user's, on all cores.
+    let snapshot = session.snapshot();
+    let all: Vec<u32> = (0..session.row_count() as u32).collect();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut sorted = 0;
+    let timing = time(
+        || (),
+        |_| {
+            sorted = columns::sorted_order(&snapshot, &all, "/job_title", false, &cancel)
+                .map_or(0, |order| order.len());
+        },
+    );
+    report("sort by a column: /job_title, all rows", sorted, timing);
 }

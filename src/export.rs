@@ -14,7 +14,7 @@ use crate::outbound::Exchange;
 use crate::redact::{Options, Policy, Redactor, Tally};
 use crate::report::{self, Context, Redaction, Report};
 use crate::session::open::{self, Format};
-use crate::session::{file, har};
+use crate::session::{Marks, file, har};
 use crate::task::Progress;
 
 /// What `export` and `redact` write.
@@ -52,6 +52,8 @@ pub struct Input {
     pub captures: Vec<Received>,
     pub exchanges: Vec<Exchange>,
     pub routes: Routes,
+    /// Pins and notes: written along, as the user's own words.
+    pub marks: Marks,
 }
 
 pub fn read_input(path: &Path, routes: Option<Routes>) -> Result<Input, String> {
@@ -74,6 +76,7 @@ pub fn read_input(path: &Path, routes: Option<Routes>) -> Result<Input, String> 
         captures,
         exchanges: opened.exchanges,
         routes,
+        marks: opened.marks,
     })
 }
 
@@ -89,6 +92,7 @@ pub fn export(
     let Input {
         captures,
         exchanges,
+        marks,
         ..
     } = read_input(input, None)?;
     let (captures, exchanges, tally) = match redactor {
@@ -100,13 +104,14 @@ pub fn export(
         None => (captures, exchanges, None),
     };
     write_atomically(out, |file| match kind {
-        Kind::Session => file::write(
+        Kind::Session => file::write_marked(
             file,
             &captures,
             &exchanges,
+            &marks,
             chrono::Local::now().fixed_offset(),
         ),
-        Kind::Har => har::write(file, &captures, &exchanges, har::DEFAULT_ORIGIN),
+        Kind::Har => har::write_marked(file, &captures, &exchanges, &marks, har::DEFAULT_ORIGIN),
     })
     .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
 
@@ -171,7 +176,7 @@ pub fn report(request: ReportRequest) -> Result<String, String> {
         captures,
         exchanges,
         routes,
-        ..
+        marks,
     } = read;
 
     let chosen: Vec<&Received> = if ids.is_empty() {
@@ -247,7 +252,10 @@ pub fn report(request: ReportRequest) -> Result<String, String> {
         ),
     ];
     let context = Context::new(settings, redaction, har::DEFAULT_ORIGIN);
-    let report = Report::new(context, captures, exchanges, &routes);
+    let mut report = Report::new(context, captures, exchanges, &routes);
+    for (id, mark) in marks.iter() {
+        report.session.marks_mut().set(id, mark.clone());
+    }
     write_atomically(&out, |file| report::write_bundle(file, &report))
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
 

@@ -2,7 +2,7 @@
 //! all cores and handed over in order, a batch at a time, so that whoever
 //! inserts them can do so a little each frame while the rest is made. The
 //! exchanges read with them follow once they are in, naming the captures by
-//! the ids these were given.
+//! the ids these were given, and so do the pins and notes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +15,7 @@ use foldhash::HashMap;
 use crate::capture::{Capture, Received, Routes};
 use crate::outbound::{Exchange, Origin};
 use crate::session::file::capture_of;
+use crate::session::marks::{Mark, Marks};
 use crate::summarise::{Priority, Summariser};
 use crate::waker::Waker;
 
@@ -43,11 +44,14 @@ pub enum Drained {
 pub struct Loaded {
     pub received: Vec<Received>,
     exchanges: Vec<(Exchange, Option<usize>)>,
+    /// Pins and notes, by position among these captures.
+    marks: Vec<(usize, Mark)>,
 }
 
 impl Loaded {
-    /// Adds one file's captures and exchanges after those already there.
-    pub fn add(&mut self, captures: Vec<Received>, exchanges: Vec<Exchange>) {
+    /// Adds one file's captures, exchanges and marks (by the file's capture
+    /// ids) after those already there.
+    pub fn add(&mut self, captures: Vec<Received>, exchanges: Vec<Exchange>, marks: Marks) {
         let offset = self.received.len();
         let positions: HashMap<u64, usize> = captures
             .iter()
@@ -58,6 +62,11 @@ impl Loaded {
             let position = capture_of(&exchange.origin).and_then(|id| positions.get(&id).copied());
             (exchange, position)
         }));
+        self.marks.extend(
+            marks
+                .iter()
+                .filter_map(|(id, mark)| Some((*positions.get(&id)?, mark.clone()))),
+        );
         self.received.extend(captures);
     }
 
@@ -80,6 +89,7 @@ impl From<Vec<Received>> for Loaded {
         Self {
             received,
             exchanges: Vec::new(),
+            marks: Vec::new(),
         }
     }
 }
@@ -93,8 +103,9 @@ pub struct Loading {
     cancelled: Arc<AtomicBool>,
     feeder: Option<JoinHandle<()>>,
     exchanges: Vec<(Exchange, Option<usize>)>,
+    marks: Vec<(usize, Mark)>,
     /// Position → the id its capture was inserted with, for the positions
-    /// exchanges name (`None` until inserted).
+    /// exchanges and marks name (`None` until inserted).
     ids: HashMap<usize, Option<u64>>,
 }
 
@@ -105,10 +116,12 @@ impl Loading {
         let Loaded {
             received,
             exchanges,
+            marks,
         } = loaded;
         let ids = exchanges
             .iter()
             .filter_map(|&(_, p)| p)
+            .chain(marks.iter().map(|&(p, _)| p))
             .map(|p| (p, None))
             .collect();
         let total = received.len();
@@ -141,6 +154,7 @@ impl Loading {
             cancelled,
             feeder: Some(feeder),
             exchanges,
+            marks,
             ids,
         })
     }
@@ -213,7 +227,7 @@ impl Loading {
     /// its capture by the id it was inserted with, or 0 when that capture
     /// was not in its file or not inserted (loading was cancelled).
     pub fn take_exchanges(&mut self) -> Vec<Exchange> {
-        let ids = std::mem::take(&mut self.ids);
+        let ids = &self.ids;
         std::mem::take(&mut self.exchanges)
             .into_iter()
             .map(|(mut exchange, position)| {
@@ -226,6 +240,16 @@ impl Loading {
                 }
                 exchange
             })
+            .collect()
+    }
+
+    /// The pins and notes read with the captures, by the ids these were
+    /// inserted with; those of captures not inserted are dropped.
+    pub fn take_marks(&mut self) -> Vec<(u64, Mark)> {
+        let ids = &self.ids;
+        std::mem::take(&mut self.marks)
+            .into_iter()
+            .filter_map(|(position, mark)| Some((ids.get(&position).copied().flatten()?, mark)))
             .collect()
     }
 }

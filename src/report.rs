@@ -17,7 +17,7 @@ use crate::hs::{Finding, Level};
 use crate::listener::ListenerConfig;
 use crate::outbound::{Exchange, ForwardMode};
 use crate::redact::{Options, Redactor, Tally};
-use crate::session::{Anomaly, RowId, RowView, Session, file, har};
+use crate::session::{Anomaly, Mark, RowId, RowView, Session, file, har};
 
 /// The names of the bundle's entries, in its order.
 pub const ENTRIES: [&str; 3] = ["report.md", "session.json", "session.har"];
@@ -218,12 +218,25 @@ pub fn write_bundle(out: impl Write + Seek, report: &Report) -> io::Result<()> {
     zip.start_file(json, options).map_err(io::Error::other)?;
     let exchanges = report.session.exchanges.all();
     let mut buffered = BufWriter::with_capacity(64 * 1024, &mut zip);
-    file::write(&mut buffered, report.captures(), exchanges, context.made_at)?;
+    let marks = report.session.marks();
+    file::write_marked(
+        &mut buffered,
+        report.captures(),
+        exchanges,
+        marks,
+        context.made_at,
+    )?;
     buffered.flush()?;
     drop(buffered);
 
     zip.start_file(har, options).map_err(io::Error::other)?;
-    har::write(&mut zip, report.captures(), exchanges, &context.origin)?;
+    har::write_marked(
+        &mut zip,
+        report.captures(),
+        exchanges,
+        marks,
+        &context.origin,
+    )?;
 
     zip.finish().map_err(io::Error::other)?.flush()
 }
@@ -298,7 +311,8 @@ pub fn markdown(report: &Report) -> String {
             table_row(&mut md, &view, &anomalies);
             let findings = findings.get(row).map_or(&[][..], Vec::as_slice);
             sections.push('\n');
-            section(&mut sections, &view, summary, findings, &anomalies);
+            let mark = session.marks().get(view.id.capture);
+            section(&mut sections, &view, summary, findings, &anomalies, mark);
         }
     }
     if events == 0 {
@@ -320,6 +334,7 @@ pub fn event_markdown(session: &Session, row: RowId) -> Option<String> {
         view.summary,
         &findings,
         &session.anomalies(row),
+        session.marks().get(row.capture),
     );
     Some(md)
 }
@@ -449,6 +464,7 @@ fn section(
     summary: &RowSummary,
     findings: &[Finding],
     anomalies: &[Anomaly],
+    mark: Option<&Mark>,
 ) {
     let capture = view.capture;
     let rows = capture.summary.rows().len();
@@ -463,7 +479,25 @@ fn section(
     } else {
         String::new()
     };
-    let _ = writeln!(md, "## Capture {}{of}: {}\n", capture.id, text(&what));
+    let pinned = if mark.is_some_and(|m| m.pinned) {
+        " · Pinned"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        md,
+        "## Capture {}{of}: {}{pinned}\n",
+        capture.id,
+        text(&what)
+    );
+    if let Some(mark) = mark.filter(|m| !m.note.is_empty()) {
+        // The user's own words, as written: quoted, never redacted.
+        md.push_str("**Note** (the user's own words, not redacted):\n\n");
+        for line in mark.note.lines() {
+            let _ = writeln!(md, "> {}", text(line));
+        }
+        md.push('\n');
+    }
     let _ = writeln!(md, "- Received: {}", capture.received_at_text());
     let _ = writeln!(
         md,

@@ -407,6 +407,7 @@ fn filters_combine_and_across_groups_or_within_a_group() {
         entities: TypeSet::only(EntityClass::Job),
         paths: [Route::Job, Route::Candidate].into_iter().collect(),
         statuses: [Status::Ok, Status::Warning].into_iter().collect(),
+        pinned_only: false,
     };
     assert_eq!(
         shown(&session, filter),
@@ -800,4 +801,41 @@ fn many_rows_arriving_at_once_are_looked_at_on_a_worker_after_the_rows_shown() {
     settle(&mut rows, &session, &woken, |_| {});
     assert_eq!(rows.iter().collect::<Vec<_>>(), at_once(&session, &filter));
     assert_eq!(rows.seen(), session.row_count());
+}
+
+#[test]
+fn pinned_only_shows_the_rows_of_pinned_captures_and_follows_the_pins() {
+    let mut session = session();
+    // Élodie (capture 7) and the batch (capture 10, two rows).
+    session.marks_mut().set_pinned(7, true);
+    session.marks_mut().set_pinned(10, true);
+    let pinned = Filter {
+        pinned_only: true,
+        ..Filter::default()
+    };
+    assert!(!pinned.is_empty());
+    let mut rows = FilteredRows::new(pinned.clone());
+    rows.update(&session);
+    assert_eq!(
+        rows.iter().collect::<Vec<_>>(),
+        [row::ELODIE, row::BATCH_ALPHA, row::BATCH_BETA]
+    );
+    assert_eq!(rows.position(row::BATCH_BETA), Some(2));
+    assert!(!rows.contains(row::JOB_CREATION));
+    // With a search, both hold.
+    rows.set_filter(
+        Filter {
+            text: "beta-7".to_owned(),
+            ..pinned.clone()
+        },
+        &session,
+    );
+    assert_eq!(rows.iter().collect::<Vec<_>>(), [row::BATCH_BETA]);
+    // Unpinned, the row goes on the next update.
+    session.marks_mut().set_pinned(10, false);
+    rows.update(&session);
+    assert!(rows.is_empty());
+    // "Pinned only" off: the search alone.
+    rows.set_filter(Filter::search("beta-7"), &session);
+    assert_eq!(rows.iter().collect::<Vec<_>>(), [row::BATCH_BETA]);
 }

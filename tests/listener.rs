@@ -1104,7 +1104,7 @@ fn a_session_file_round_trips_captures_exactly() {
     let bytes = write_session(&captures);
     let text = String::from_utf8(bytes.clone()).expect("a session file is UTF-8");
     assert!(
-        text.starts_with(r#"{"format":"hookscope-session","version":2,"#),
+        text.starts_with(r#"{"format":"hookscope-session","version":3,"#),
         "{text}"
     );
 
@@ -1167,13 +1167,13 @@ fn session_files_that_cannot_be_read_say_why() {
         Err(FileError::WrongFormat(_))
     ));
 
-    let newer = text.replacen(r#""version":2"#, r#""version":3"#, 1);
+    let newer = text.replacen(r#""version":3"#, r#""version":4"#, 1);
     assert!(
         matches!(
             file::read(newer.as_bytes(), &routes),
-            Err(FileError::NewerVersion(3))
+            Err(FileError::NewerVersion(4))
         ),
-        "version 3"
+        "version 4"
     );
 
     let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();

@@ -146,7 +146,7 @@ fn files_that_are_none_of_these_are_refused_with_a_reason() {
         ),
         (
             "newer.json",
-            br#"{"format":"hookscope-session","version":3,"exported_at":"x","captures":[
+            br#"{"format":"hookscope-session","version":4,"exported_at":"x","captures":[
 ]}"#
             .to_vec(),
             "newer",

@@ -95,7 +95,7 @@ fn exchanges_and_replaced_answers_round_trip_byte_for_byte() {
     let (captures, exchanges) = (captures(), exchanges());
     let bytes = common::session_with(&captures, &exchanges, time(0));
     let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("\"version\":2"), "{text}");
+    assert!(text.contains("\"version\":3"), "{text}");
     // One record per line: header, 3 captures, the exchanges' line, 7, end.
     assert_eq!(text.lines().count(), 1 + 3 + 1 + 7 + 1, "{text}");
 
@@ -152,15 +152,15 @@ fn a_version_1_file_still_opens() {
 #[test]
 fn a_newer_version_is_refused_clearly() {
     let bytes = common::session_with(&captures(), &exchanges(), time(0));
-    let newer = String::from_utf8_lossy(&bytes).replacen("\"version\":2", "\"version\":3", 1);
+    let newer = String::from_utf8_lossy(&bytes).replacen("\"version\":3", "\"version\":4", 1);
     let routes = Routes::default();
     let whole = file::read(newer.as_bytes(), &routes).unwrap_err();
     let lines = file::read_lines(newer.as_bytes(), &routes, &Progress::default()).unwrap_err();
     for error in [whole, lines] {
-        assert!(matches!(error, FileError::NewerVersion(3)), "{error:?}");
+        assert!(matches!(error, FileError::NewerVersion(4)), "{error:?}");
         assert_eq!(
             error.to_string(),
-            "session version 3 is newer than this hookscope reads (up to 2)"
+            "session version 4 is newer than this hookscope reads (up to 3)"
         );
     }
 }
@@ -227,7 +227,7 @@ fn opened_exchanges_name_their_captures_by_their_new_ids() {
     let mut loaded = Loaded::default();
     for _ in 0..2 {
         let opened = open::read("s.json", &bytes, &routes).expect("open");
-        loaded.add(opened.captures, opened.exchanges);
+        loaded.add(opened.captures, opened.exchanges, opened.marks);
     }
     assert_eq!(loaded.exchange_count(), 14);
     let mut last_id = 0;

@@ -18,6 +18,7 @@ fn with_dates(mode: DateMode) -> Harness<'static, App> {
     let settings = Settings {
         display: SavedDisplay {
             payload_dates: mode,
+            ..SavedDisplay::default()
         },
         ..Settings::default()
     };

@@ -1,9 +1,10 @@
-//! The native session file: `{"format": "hookscope-session", "version": 2,
+//! The native session file: `{"format": "hookscope-session", "version": 3,
 //! "exported_at", "captures": [...], "exchanges": [...]}`, one record per
 //! line. Bodies are stored exactly; parsed events and hookscope's own
 //! answers are derived again when a file is read, while an answer that was
-//! replaced (chosen, or the forward target's) is kept whole. Version 1 files
-//! (captures only) still read.
+//! replaced (chosen, or the forward target's) is kept whole. Version 3 adds
+//! the user's pins and notes on the capture records (`pinned`, `note`);
+//! version 1 (captures only) and 2 files still read.
 
 use std::io::{self, BufRead, Write};
 use std::time::Duration;
@@ -16,10 +17,11 @@ use serde::{Deserialize, Serialize};
 use crate::capture::answer::{Replaced, ReplacedBy};
 use crate::capture::{Answer, Received, RequestHead, Routes};
 use crate::outbound::{Exchange, Failure, Origin, OutRequest, OutResponse, Outcome};
+use crate::session::marks::{Mark, Marks};
 use crate::task::Progress;
 
 pub const FORMAT: &str = "hookscope-session";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The line between the captures and the exchanges, as `write` lays it out.
 const EXCHANGES_LINE: &[u8] = b"],\"exchanges\":[";
@@ -30,6 +32,9 @@ pub struct SessionFile {
     pub captures: Vec<Received>,
     /// The requests hookscope sent, in the session's order (none in version 1).
     pub exchanges: Vec<Exchange>,
+    /// Pins and notes, by the ids the captures have in the file (none
+    /// before version 3).
+    pub marks: Marks,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +72,10 @@ struct CaptureOut<'a> {
     /// Only for a replaced answer: hookscope's own are derived again.
     #[serde(skip_serializing_if = "Option::is_none")]
     response: Option<ReplacedOut<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pinned: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +95,10 @@ struct CaptureIn {
     response_status: u16,
     #[serde(default)]
     response: Option<ReplacedIn>,
+    #[serde(default)]
+    pinned: bool,
+    #[serde(default)]
+    note: String,
 }
 
 /// Bytes as `body` when they are UTF-8, else as `body_base64`.
@@ -214,6 +227,17 @@ pub fn write<'a>(
     exchanges: &[Exchange],
     exported_at: DateTime<FixedOffset>,
 ) -> io::Result<()> {
+    write_marked(out, captures, exchanges, &Marks::default(), exported_at)
+}
+
+/// As [`write`], with the pins and notes of `marks` on their captures.
+pub fn write_marked<'a>(
+    out: &mut impl Write,
+    captures: impl IntoIterator<Item = &'a Received>,
+    exchanges: &[Exchange],
+    marks: &Marks,
+    exported_at: DateTime<FixedOffset>,
+) -> io::Result<()> {
     write!(
         out,
         "{{\"format\":\"{FORMAT}\",\"version\":{VERSION},\"exported_at\":\"{}\",\"captures\":[",
@@ -222,7 +246,7 @@ pub fn write<'a>(
     let mut written = Written::new(exchanges);
     for (i, capture) in captures.into_iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        write_record(out, capture)?;
+        write_marked_record(out, capture, marks.get(capture.id))?;
         written.note(capture.id);
     }
     out.write_all(b"\n")?;
@@ -272,6 +296,15 @@ impl Written {
 
 /// One capture as a single line of JSON.
 pub fn write_record(out: &mut impl Write, capture: &Received) -> io::Result<()> {
+    write_marked_record(out, capture, None)
+}
+
+/// One capture and its mark as a single line of JSON.
+fn write_marked_record(
+    out: &mut impl Write,
+    capture: &Received,
+    mark: Option<&Mark>,
+) -> io::Result<()> {
     let text = std::str::from_utf8(&capture.body).ok();
     let head = &capture.head;
     let response = match &capture.answer {
@@ -295,6 +328,8 @@ pub fn write_record(out: &mut impl Write, capture: &Received) -> io::Result<()> 
         body_base64: text.is_none().then(|| BASE64.encode(&capture.body)),
         response_status: capture.status(),
         response,
+        pinned: mark.is_some_and(|m| m.pinned),
+        note: mark.map(|m| m.note.as_str()).filter(|n| !n.is_empty()),
     };
     serde_json::to_writer(out, &record).map_err(io::Error::from)
 }
@@ -334,8 +369,18 @@ pub fn write_exchange(out: &mut impl Write, exchange: &Exchange) -> io::Result<(
 
 /// A capture from one record written by `write_record`.
 pub fn read_record(json: &[u8], routes: &Routes) -> Result<Received, String> {
+    read_marked_record(json, routes).map(|(capture, _)| capture)
+}
+
+/// A capture and its mark (when it has one) from one record.
+fn read_marked_record(json: &[u8], routes: &Routes) -> Result<(Received, Option<Mark>), String> {
     let record: CaptureIn = serde_json::from_slice(json).map_err(|e| e.to_string())?;
-    capture_from(record, routes)
+    let mark = Mark {
+        pinned: record.pinned,
+        note: record.note.clone(),
+    };
+    let capture = capture_from(record, routes)?;
+    Ok((capture, (!mark.is_empty()).then_some(mark)))
 }
 
 /// An exchange from one record written by `write_exchange`.
@@ -350,12 +395,22 @@ pub fn read(bytes: &[u8], routes: &Routes) -> Result<SessionFile, FileError> {
         serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
     check_header(&header)?;
     let file: FileIn = serde_json::from_slice(bytes).map_err(|e| FileError::Json(e.to_string()))?;
+    let mut marks = Marks::default();
     let captures = file
         .captures
         .into_iter()
         .enumerate()
         .map(|(index, record)| {
-            capture_from(record, routes).map_err(|reason| FileError::BadCapture { index, reason })
+            let mark = Mark {
+                pinned: record.pinned,
+                note: record.note.clone(),
+            };
+            let capture = capture_from(record, routes)
+                .map_err(|reason| FileError::BadCapture { index, reason })?;
+            if !mark.is_empty() {
+                marks.set(capture.id, mark);
+            }
+            Ok(capture)
         })
         .collect::<Result<_, _>>()?;
     let exchanges = file
@@ -369,6 +424,7 @@ pub fn read(bytes: &[u8], routes: &Routes) -> Result<SessionFile, FileError> {
     Ok(SessionFile {
         captures,
         exchanges,
+        marks,
     })
 }
 
@@ -435,10 +491,10 @@ pub fn read_lines(
         }
         batch.push((line_number, record.to_vec()));
         if batch.len() == BATCH_LINES {
-            read_batch(&mut batch, routes, workers, &mut file.captures)?;
+            read_batch(&mut batch, routes, workers, &mut file)?;
         }
     }
-    read_batch(&mut batch, routes, workers, &mut file.captures)?;
+    read_batch(&mut batch, routes, workers, &mut file)?;
     line.clear();
     input.read_to_end(&mut line).map_err(io_error)?;
     if !line.trim_ascii().is_empty() {
@@ -451,16 +507,17 @@ pub fn read_lines(
 /// Records read from a session file at a time.
 const BATCH_LINES: usize = 512;
 
-/// Turns a batch of record lines into captures, appended in order.
+/// Turns a batch of record lines into captures (and their marks),
+/// appended in order.
 fn read_batch(
     batch: &mut Vec<(usize, Vec<u8>)>,
     routes: &Routes,
     workers: usize,
-    captures: &mut Vec<Received>,
+    file: &mut SessionFile,
 ) -> Result<(), FileError> {
-    let first_index = captures.len();
+    let first_index = file.captures.len();
     let read = |(offset, (line_number, record)): (usize, &(usize, Vec<u8>))| {
-        read_record(record, routes).map_err(|reason| match record.first() {
+        read_marked_record(record, routes).map_err(|reason| match record.first() {
             Some(b'{') => FileError::BadCapture {
                 index: first_index + offset,
                 reason,
@@ -469,7 +526,8 @@ fn read_batch(
         })
     };
     let chunk = batch.len().div_ceil(workers.max(1)).max(1);
-    let results: Vec<Result<Vec<Received>, FileError>> = if workers <= 1 || batch.len() < 2 {
+    type Read = Vec<(Received, Option<Mark>)>;
+    let results: Vec<Result<Read, FileError>> = if workers <= 1 || batch.len() < 2 {
         vec![batch.iter().enumerate().map(read).collect()]
     } else {
         std::thread::scope(|scope| {
@@ -496,7 +554,12 @@ fn read_batch(
         })
     };
     for result in results {
-        captures.append(&mut result?);
+        for (capture, mark) in result? {
+            if let Some(mark) = mark {
+                file.marks.set(capture.id, mark);
+            }
+            file.captures.push(capture);
+        }
     }
     batch.clear();
     Ok(())

@@ -36,6 +36,7 @@ use crate::hs::EntityType;
 use crate::hs::envelope::json_kind;
 use crate::outbound::{Exchange, Failure, Origin, OutRequest, OutResponse, Outcome};
 use crate::session::file::{self, SessionFile};
+use crate::session::marks::{Mark, Marks};
 
 /// Where requests without a `Host` header are said to have gone when a
 /// session file is exported from the command line: the default listener.
@@ -71,6 +72,18 @@ pub fn write<'a>(
     exchanges: &[Exchange],
     origin: &str,
 ) -> io::Result<()> {
+    write_marked(out, captures, exchanges, &Marks::default(), origin)
+}
+
+/// As [`write`], with each capture's pin and note as the entry's
+/// `_hookscope_pinned` and `_hookscope_note`.
+pub fn write_marked<'a>(
+    out: &mut impl Write,
+    captures: impl IntoIterator<Item = &'a Received>,
+    exchanges: &[Exchange],
+    marks: &Marks,
+    origin: &str,
+) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     write!(
         out,
@@ -83,7 +96,12 @@ pub fn write<'a>(
     for capture in captures {
         out.write_all(if first { b"\n" } else { b",\n" })?;
         first = false;
-        serde_json::to_writer(&mut out, &EntryOut::of(capture, origin))?;
+        let mut entry = EntryOut::of(capture, origin);
+        if let Some(mark) = marks.get(capture.id) {
+            entry.pinned = mark.pinned;
+            entry.note = Some(mark.note.as_str()).filter(|n| !n.is_empty());
+        }
+        serde_json::to_writer(&mut out, &entry)?;
         written.note(capture.id);
     }
     for exchange in exchanges.iter().filter(|e| written.keeps(e)) {
@@ -108,6 +126,13 @@ struct EntryOut<'a> {
     id: u64,
     #[serde(rename = "_remoteAddr")]
     remote_addr: &'a str,
+    #[serde(
+        rename = "_hookscope_pinned",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pinned: bool,
+    #[serde(rename = "_hookscope_note", skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -284,6 +309,8 @@ impl<'a> EntryOut<'a> {
             },
             id: capture.id,
             remote_addr: head.remote(),
+            pinned: false,
+            note: None,
         }
     }
 }
@@ -670,12 +697,28 @@ pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<SessionFile, 
 
     let mut read = Vec::with_capacity(entries.len());
     let mut exchanges = Vec::new();
+    let mut marks = Marks::default();
     for (index, entry) in entries.into_iter().enumerate() {
         let bad = |reason| HarError::BadEntry { index, reason };
         if entry.get("_hookscope").is_some() {
             exchanges.push(exchange_of(entry).map_err(bad)?);
         } else {
-            read.push(capture_of(entry, routes, source).map_err(bad)?);
+            let mark = Mark {
+                pinned: entry.get("_hookscope_pinned") == Some(&Value::Bool(true)),
+                note: entry
+                    .get("_hookscope_note")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            };
+            let (capture, id) = capture_of(entry, routes, source).map_err(bad)?;
+            // Only entries with hookscope's own id can carry a mark.
+            if let Some(id) = id
+                && !mark.is_empty()
+            {
+                marks.set(id, mark);
+            }
+            read.push((capture, id));
         }
     }
     // Entries from other tools have no `_id`: number them after the others.
@@ -698,6 +741,7 @@ pub fn read(bytes: &[u8], routes: &Routes, source: &str) -> Result<SessionFile, 
     Ok(SessionFile {
         captures,
         exchanges,
+        marks,
     })
 }
 

@@ -2,12 +2,14 @@
 //! entity index derived from them.
 
 mod chunked;
+pub mod columns;
 pub mod diff;
 pub mod entities;
 pub mod exchanges;
 pub mod file;
 pub mod filter;
 pub mod har;
+pub mod marks;
 pub mod open;
 pub mod overview;
 
@@ -25,6 +27,7 @@ pub use entities::{
     Anomaly, AnomalyCounts, AnomalyKind, Delivery, EntityState, EntitySummary, PreviousVersion,
 };
 use entities::{AnomalyIndex, EntityIndex, flag};
+pub use marks::{Mark, Marks};
 
 /// A row's stable identity: it survives new rows arriving and filtering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,6 +72,8 @@ pub struct Snapshot {
     rows: Chunked<RowRef>,
     /// Copied only for an export: searches need none.
     exchanges: std::sync::Arc<[crate::outbound::Exchange]>,
+    /// Copied only for an export, as the exchanges.
+    marks: std::sync::Arc<Marks>,
 }
 
 impl Snapshot {
@@ -98,6 +103,11 @@ impl Snapshot {
     /// The session's exchanges, when taken by [`Session::snapshot_with_exchanges`].
     pub fn exchanges(&self) -> &[crate::outbound::Exchange] {
         &self.exchanges
+    }
+
+    /// The session's pins and notes, when taken by [`Session::snapshot_with_exchanges`].
+    pub fn marks(&self) -> &Marks {
+        &self.marks
     }
 }
 
@@ -148,6 +158,8 @@ pub struct Session {
     counts: StatusCounts,
     /// What hookscope sent itself, and the answers.
     pub exchanges: exchanges::Exchanges,
+    /// Captures the user pinned and notes written on them.
+    marks: Marks,
 }
 
 impl Default for Session {
@@ -162,6 +174,7 @@ impl Default for Session {
             anomalies: AnomalyIndex::default(),
             counts: StatusCounts::default(),
             exchanges: exchanges::Exchanges::default(),
+            marks: Marks::default(),
         }
     }
 }
@@ -295,15 +308,47 @@ impl Session {
             captures: self.captures.clone(),
             rows: self.rows.clone(),
             exchanges: std::sync::Arc::new([]),
+            marks: std::sync::Arc::default(),
         }
     }
 
-    /// A frozen copy with the exchanges too, to export the session.
+    /// A frozen copy with the exchanges and marks too, to export the session.
     pub fn snapshot_with_exchanges(&self) -> Snapshot {
         Snapshot {
             exchanges: self.exchanges.all().into(),
+            marks: std::sync::Arc::new(self.marks.clone()),
             ..self.snapshot()
         }
+    }
+
+    // ---- pins and notes ---------------------------------------------------------
+
+    pub fn marks(&self) -> &Marks {
+        &self.marks
+    }
+
+    pub fn marks_mut(&mut self) -> &mut Marks {
+        &mut self.marks
+    }
+
+    /// The session indices of the rows of the pinned captures, in order:
+    /// a look-up per pin, whatever the size of the session.
+    pub fn pinned_rows(&self) -> Vec<u32> {
+        let mut rows: Vec<u32> = Vec::new();
+        for id in self.marks.pinned() {
+            let Some(position) = self.position(id) else {
+                continue;
+            };
+            let (Some(&first), Some(capture)) =
+                (self.first_row.get(position), self.captures.get(position))
+            else {
+                continue;
+            };
+            let count = capture.summary.rows().len() as u32;
+            rows.extend(first..first + count);
+        }
+        rows.sort_unstable();
+        rows
     }
 
     pub fn row_count(&self) -> usize {

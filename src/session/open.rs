@@ -12,6 +12,7 @@ use crate::outbound::Exchange;
 
 use super::file::{self, FileError};
 use super::har;
+use super::marks::Marks;
 use crate::task::Progress;
 
 /// The spec's six example bodies, shipped with the app.
@@ -67,6 +68,8 @@ pub struct Opened {
     /// The requests hookscope sent, kept with the session (a session file,
     /// or a HAR file hookscope wrote).
     pub exchanges: Vec<Exchange>,
+    /// Pins and notes, by the ids the captures have in the file.
+    pub marks: Marks,
 }
 
 impl Opened {
@@ -75,6 +78,7 @@ impl Opened {
             format,
             captures: file.captures,
             exchanges: file.exchanges,
+            marks: file.marks,
         }
     }
 }
@@ -96,6 +100,7 @@ pub fn read(name: &str, bytes: &[u8], routes: &Routes) -> Result<Opened, String>
             format: Format::Payload,
             captures: vec![capture],
             exchanges: Vec::new(),
+            marks: Marks::default(),
         }),
     }
 }

@@ -28,12 +28,13 @@ use super::files::{
     ExportKind, ExportScope, ExportTo, FileWork, OpenMode, Outcome, ReportContext, Source,
 };
 use super::outgoing::Outgoing;
+use super::pins::{self, ColumnDialog, NoteEditor};
 use super::prompts::{self, Prompt};
 use super::redaction::{self, Choice, Editor, PolicySummary, Stage, Step};
 use super::replay_dialog::{self, ReplayDialog};
 use super::scenario_panel::ScenarioState;
 use super::send_view::{self, OwnUrls, SendState};
-use super::settings::{SavedListener, SavedDisplay, Settings};
+use super::settings::{SavedColumn, SavedDisplay, SavedListener, Settings};
 use super::shortcuts::{self, Command};
 use super::{
     detail, entities_view, events_table, exchange_view, fields_view, filter_bar, overview_view,
@@ -107,6 +108,18 @@ pub enum Action {
     /// Ask where to write a bug report of capture `id`, or of the captures
     /// shown when `None`.
     PickReport(Option<u64>),
+    /// Pin capture `id`, or unpin it.
+    TogglePin(u64),
+    /// Open the note editor on capture `id`.
+    EditNote(u64),
+    SaveNote(u64, String),
+    CloseNote,
+    OpenColumns,
+    CloseColumns,
+    AddColumn(SavedColumn),
+    RemoveColumn(usize),
+    /// Sort the table by one of the user's columns, or show arrival order.
+    SortBy(Option<events_table::Sort>),
 }
 
 /// How the window starts: a listener already accepting, files to open,
@@ -249,6 +262,8 @@ pub struct App {
     /// While paused, the session's row count when the table stopped
     /// following it: capture goes on, the table holds still.
     paused: Option<usize>,
+    note: Option<NoteEditor>,
+    columns: Option<ColumnDialog>,
 }
 
 impl App {
@@ -289,6 +304,7 @@ impl App {
             )));
         }
         let visible = FilteredRows::in_background(Filter::default(), waker.clone());
+        let startup_waker = waker.clone();
         // One counter for sends and the listener's forwards: ids stay unique.
         let outgoing = Outgoing::new(waker.clone(), startup.ingest.exchange_ids().clone());
         let mut app = Self {
@@ -309,7 +325,7 @@ impl App {
             view: View::default(),
             entities: entities_view::EntitiesState::default(),
             overview: overview_view::OverviewState::default(),
-            table: events_table::TableState::default(),
+            table: events_table::TableState::new(startup_waker),
             detail: detail::DetailState::default(),
             title: String::new(),
             opened_file: None,
@@ -320,6 +336,8 @@ impl App {
             redaction: None,
             shortcuts: false,
             paused: None,
+            note: None,
+            columns: None,
         };
         if !startup.files.is_empty() {
             app.open(startup.files, OpenMode::New);
@@ -682,7 +700,45 @@ impl App {
                 self.settings.display.payload_dates = mode;
                 ctx.request_repaint();
             }
+            Action::TogglePin(id) => {
+                self.session.marks_mut().toggle_pin(id);
+            }
+            Action::EditNote(id) => {
+                let note = self.session.marks().note(id);
+                self.note = Some(NoteEditor::new(id, note));
+            }
+            Action::SaveNote(id, text) => {
+                self.session.marks_mut().set_note(id, &text);
+                self.note = None;
+            }
+            Action::CloseNote => self.note = None,
+            Action::OpenColumns => self.columns = Some(ColumnDialog::default()),
+            Action::CloseColumns => self.columns = None,
+            Action::AddColumn(column) => {
+                self.notice = Some(info(format!(
+                    "Added the column {} ({})",
+                    column.name,
+                    if column.pointer.is_empty() {
+                        "all the data"
+                    } else {
+                        &column.pointer
+                    }
+                )));
+                self.settings.columns.push(column);
+                self.columns = None;
+            }
+            Action::RemoveColumn(index) => {
+                if index < self.settings.columns.len() {
+                    self.settings.columns.remove(index);
+                }
+            }
+            Action::SortBy(sort) => self.table.set_sort(sort),
         }
+    }
+
+    /// The user's columns, as the settings keep them.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The policy redacted exports use: the saved one, or the default one
@@ -714,7 +770,10 @@ impl App {
         let redactor = self.report_redactor();
         let mut tally = redactor.tally();
         let redacted = redactor.capture(capture.received(), &mut tally);
-        let session = Session::of(vec![redacted], Vec::new(), &self.ingest.config().routes);
+        let mut session = Session::of(vec![redacted], Vec::new(), &self.ingest.config().routes);
+        if let Some(mark) = self.session.marks().get(row.capture) {
+            session.marks_mut().set(row.capture, mark.clone());
+        }
         match report::event_markdown(&session, row) {
             Some(text) => {
                 ctx.copy_text(text);
@@ -843,6 +902,8 @@ impl App {
             || self.replay.is_some()
             || self.redaction.is_some()
             || self.files.is_busy()
+            || self.note.is_some()
+            || self.columns.is_some()
     }
 
     /// Applies the shortcuts pressed this frame, before anything is drawn.
@@ -884,6 +945,17 @@ impl App {
                         .cycle_tab(command == Command::NextTab, forwarded);
                 }
                 Command::Pause => self.toggle_pause(),
+                Command::TogglePin | Command::EditNote => {
+                    if let Some(row) = self.selection {
+                        let action = if command == Command::TogglePin {
+                            Action::TogglePin(row.capture)
+                        } else {
+                            Action::EditNote(row.capture)
+                        };
+                        self.apply(action, ctx);
+                    }
+                }
+                Command::Columns => self.apply(Action::OpenColumns, ctx),
             }
         }
     }
@@ -895,6 +967,10 @@ impl App {
             // egui closes the menu.
         } else if self.shortcuts {
             self.shortcuts = false;
+        } else if self.note.is_some() {
+            self.note = None;
+        } else if self.columns.is_some() {
+            self.columns = None;
         } else if self.prompt.is_some() {
             self.prompt = None;
         } else if self.replay.is_some() {
@@ -919,7 +995,8 @@ impl App {
     }
 
     fn zoom_to(&mut self, ctx: &egui::Context, zoom: f32) {
-        let zoom = ((zoom * 10.0).round() / 10.0).clamp(SavedDisplay::MIN_ZOOM, SavedDisplay::MAX_ZOOM);
+        let zoom =
+            ((zoom * 10.0).round() / 10.0).clamp(SavedDisplay::MIN_ZOOM, SavedDisplay::MAX_ZOOM);
         self.settings.display.zoom = zoom;
         ctx.set_zoom_factor(zoom);
     }
@@ -934,9 +1011,14 @@ impl App {
         let page = Self::page(ctx);
         match self.view {
             View::Events => {
-                if let Some(id) =
-                    events_table::navigate(&self.session, &self.visible, self.selection, nav, page)
-                {
+                if let Some(id) = events_table::navigate(
+                    &self.session,
+                    &self.visible,
+                    &self.table,
+                    self.selection,
+                    nav,
+                    page,
+                ) {
                     self.apply(Action::Show(id), ctx);
                 }
             }
@@ -955,6 +1037,7 @@ impl App {
                     events_table::navigate(
                         &self.session,
                         &self.visible,
+                        &self.table,
                         None,
                         shortcuts::Nav::Home,
                         1,
@@ -1025,6 +1108,9 @@ impl App {
                 .exchanges
                 .add_loaded(load.loading.take_exchanges());
             self.outgoing.ids_from(next);
+            for (id, mark) in load.loading.take_marks() {
+                self.session.marks_mut().set(id, mark);
+            }
             self.notice = Some(info(if load.loading.is_cancelled() {
                 format!(
                     "Stopped: {} of {} were added",
@@ -1245,7 +1331,7 @@ fn pause_button(ui: &mut egui::Ui, new: Option<usize>, actions: &mut Vec<Action>
                 actions.push(Action::TogglePause);
             }
             let warning = theme::palette(ui).warning;
-            theme::badge(ui, &format!("Paused · {} new", crate::human::count(new)), warning);
+            theme::badge(ui, &format!("Paused · {} new", human::count(new)), warning);
         }
     }
 }
@@ -1424,6 +1510,7 @@ impl eframe::App for App {
                         &self.visible,
                         self.selection,
                         &mut self.table,
+                        &self.settings.columns,
                         &mut actions,
                     )
                 }
@@ -1462,6 +1549,19 @@ impl eframe::App for App {
         }
         if let Some(dialog) = &mut self.replay {
             replay_dialog::show(ui.ctx(), dialog, &mut actions);
+        }
+        if let Some(editor) = &mut self.note {
+            pins::note_editor(ui.ctx(), editor, &mut actions);
+        }
+        if let Some(dialog) = &mut self.columns {
+            pins::column_dialog(
+                ui.ctx(),
+                dialog,
+                &self.settings.columns,
+                &self.session,
+                self.selection,
+                &mut actions,
+            );
         }
         let ctx = ui.ctx().clone();
         for action in actions {

@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use crate::capture::Capture;
 use crate::hs::{self, EntityType, Envelope, EventKind, Finding, Level, candidate::Candidate};
-use crate::session::{RowId, RowView, Session, entity_key};
+use crate::session::{Mark, RowId, RowView, Session, entity_key};
 
 use super::app::Action;
 use super::candidate_pane;
@@ -210,7 +210,7 @@ pub fn show(
         state.tab = Tab::Problems;
     }
     ui.add_space(4.0);
-    toolbar(ui, view.id, actions);
+    toolbar(ui, view.id, session.marks().get(view.capture.id), actions);
     let forward = session.exchanges.forward_of(view.capture.id);
     ui.horizontal_wrapped(|ui| {
         for tab in Tab::ALL {
@@ -270,9 +270,25 @@ pub fn show(
 
 /// What can be done with the capture: send it again, edited or not, or
 /// take it to a shell.
-fn toolbar(ui: &mut Ui, row: RowId, actions: &mut Vec<Action>) {
+fn toolbar(ui: &mut Ui, row: RowId, mark: Option<&Mark>, actions: &mut Vec<Action>) {
     let capture = row.capture;
+    let pinned = mark.is_some_and(|m| m.pinned);
     ui.horizontal_wrapped(|ui| {
+        if ui
+            .selectable_label(pinned, if pinned { "Unpin" } else { "Pin" })
+            .on_hover_text("Pin this request, or unpin it (Ctrl+D)")
+            .clicked()
+        {
+            actions.push(Action::TogglePin(capture));
+        }
+        let note = mark.is_some_and(|m| !m.note.is_empty());
+        if ui
+            .small_button(if note { "Edit note…" } else { "Note…" })
+            .on_hover_text("Write a note on this request (Ctrl+Shift+D)")
+            .clicked()
+        {
+            actions.push(Action::EditNote(capture));
+        }
         if ui
             .small_button("Edit and send…")
             .on_hover_text("Open its body and headers in the Send view")
@@ -309,6 +325,10 @@ fn toolbar(ui: &mut Ui, row: RowId, actions: &mut Vec<Action>) {
             actions.push(Action::PickReport(Some(capture)));
         }
     });
+    if let Some(mark) = mark.filter(|m| !m.note.is_empty()) {
+        ui.label(RichText::new(&mark.note).italics())
+            .on_hover_text("Your note on this request");
+    }
 }
 
 /// The row's identity and its worst problems; true when the user asks

@@ -16,7 +16,7 @@ use crate::outbound::Exchange;
 use crate::redact::{Options, Redacted, Redactor};
 use crate::report;
 use crate::session::open::{self, Format};
-use crate::session::{Snapshot, file, har};
+use crate::session::{Marks, Snapshot, file, har};
 use crate::task::{Progress, Task};
 use crate::waker::Waker;
 
@@ -56,6 +56,8 @@ pub struct RedactedRun {
     pub rules: usize,
     pub default_policy: bool,
     pub options: Options,
+    /// The pins and notes of the captures, written along as they are.
+    pub marks: Marks,
 }
 
 /// What an export writes.
@@ -216,8 +218,11 @@ impl FileWork {
             } = context;
             let redaction = report::Redaction::of(&redactor, &redacted.tally);
             let context = report::Context::new(settings, redaction, origin);
-            let report =
+            let mut report =
                 report::Report::new(context, redacted.captures, redacted.exchanges, &routes);
+            for (id, mark) in snapshot.marks().iter() {
+                report.session.marks_mut().set(id, mark.clone());
+            }
             match write_atomically(&path, |out| report::write_bundle(out, &report)) {
                 Ok(()) => Outcome::Reported {
                     path,
@@ -254,6 +259,7 @@ impl FileWork {
                 rules: policy.rules.len(),
                 default_policy: policy.is_default(),
                 options: redactor.options(),
+                marks: snapshot.marks().clone(),
             }))
         })
     }
@@ -289,7 +295,7 @@ impl FileWork {
             for path in paths {
                 match open::read_file(&path, &routes, progress) {
                     Ok(opened) => {
-                        received.add(opened.captures, opened.exchanges);
+                        received.add(opened.captures, opened.exchanges, opened.marks);
                         files.push((path, opened.format));
                     }
                     Err(_) if progress.is_cancelled() => return Outcome::Cancelled,
@@ -380,7 +386,8 @@ impl FileWork {
             };
             progress.set_total(count as u64);
             let written = write_atomically(&path, |out| {
-                let (captures, exchanges): (Box<dyn Iterator<Item = &Received>>, &[Exchange]) =
+                type Captures<'a> = Box<dyn Iterator<Item = &'a Received> + 'a>;
+                let (captures, exchanges, marks): (Captures<'_>, &[Exchange], &Marks) =
                     match &source {
                         Source::Session {
                             snapshot,
@@ -388,6 +395,7 @@ impl FileWork {
                         } => (
                             Box::new(snapshot.captures().map(Capture::received)),
                             snapshot.exchanges(),
+                            snapshot.marks(),
                         ),
                         Source::Session {
                             snapshot,
@@ -400,10 +408,12 @@ impl FileWork {
                                     .map(Capture::received),
                             ),
                             snapshot.exchanges(),
+                            snapshot.marks(),
                         ),
                         Source::Redacted(run) => (
                             Box::new(run.redacted.captures.iter()),
                             &run.redacted.exchanges,
+                            &run.marks,
                         ),
                     };
                 let captures = captures
@@ -412,13 +422,14 @@ impl FileWork {
                         progress.advance(1);
                     });
                 match kind {
-                    ExportKind::Session => file::write(
+                    ExportKind::Session => file::write_marked(
                         out,
                         captures,
                         exchanges,
+                        marks,
                         chrono::Local::now().fixed_offset(),
                     )?,
-                    ExportKind::Har => har::write(out, captures, exchanges, &origin)?,
+                    ExportKind::Har => har::write_marked(out, captures, exchanges, marks, &origin)?,
                 }
                 if progress.is_cancelled() {
                     return Err(std::io::Error::new(

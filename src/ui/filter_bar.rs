@@ -34,6 +34,14 @@ pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize, search
         ui.separator();
         toggles(ui, &mut filter.statuses);
         ui.separator();
+        if ui
+            .selectable_label(filter.pinned_only, "pinned only")
+            .on_hover_text("Only the requests you pinned (Ctrl+D pins the selected one)")
+            .clicked()
+        {
+            filter.pinned_only = !filter.pinned_only;
+        }
+        ui.separator();
         let count = if filter.is_empty() {
             counted(total, "event", "events")
         } else {

@@ -21,6 +21,7 @@ mod job_pane;
 mod json_tree;
 mod outgoing;
 pub mod overview_view;
+mod pins;
 mod policy_editor;
 mod problems;
 mod prompts;
@@ -37,6 +38,7 @@ pub mod theme;
 mod top_bar;
 
 pub use app::{Action, App, Startup, View};
+pub use events_table::Sort;
 pub use settings::Settings;
 
 use std::path::{Path, PathBuf};

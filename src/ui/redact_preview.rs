@@ -13,7 +13,8 @@ use super::theme::palette;
 /// What a redaction never touches, as the issue promises.
 const WHAT_STAYS: &str = "What stays: the structure of every event, its event and type, dates, \
 ids (unless mapped), statuses and answers' codes, the questions of forms, and every value no rule \
-names. Findings, entities and diffs come out the same.";
+names, and your pins and notes, which are your own words and kept as written. Findings, entities \
+and diffs come out the same.";
 
 /// Longest before or after value shown in full: a pair fits the column.
 const SHOWN_CHARS: usize = 26;

@@ -22,6 +22,8 @@ pub struct Settings {
     pub recent: Vec<PathBuf>,
     pub redaction: SavedRedaction,
     pub display: SavedDisplay,
+    /// The user's own columns in the events table, in order.
+    pub columns: Vec<SavedColumn>,
 }
 
 /// How the window shows things, apart from egui's own memory.
@@ -55,6 +57,15 @@ impl Default for SavedDisplay {
             zoom: 1.0,
         }
     }
+}
+
+/// A table column the user added: its name and the JSON pointer into each
+/// event's data that it shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedColumn {
+    pub name: String,
+    pub pointer: String,
 }
 
 impl Settings {

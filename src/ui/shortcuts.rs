@@ -55,6 +55,9 @@ pub enum Command {
     ZoomOut,
     ZoomReset,
     Pause,
+    TogglePin,
+    EditNote,
+    Columns,
     Help,
 }
 
@@ -102,6 +105,9 @@ pub const EXPORT: KeyboardShortcut = ctrl(Key::S);
 pub const CLEAR: KeyboardShortcut = ctrl(Key::L);
 pub const HELP: KeyboardShortcut = plain(Key::F1);
 pub const PAUSE: KeyboardShortcut = plain(Key::Space);
+pub const TOGGLE_PIN: KeyboardShortcut = ctrl(Key::D);
+pub const EDIT_NOTE: KeyboardShortcut = ctrl_shift(Key::D);
+pub const COLUMNS: KeyboardShortcut = ctrl_shift(Key::K);
 
 const fn entry(
     group: &'static str,
@@ -195,6 +201,27 @@ pub const SHORTCUTS: &[Shortcut] = &[
         "Pause or resume the events table (capture goes on)",
         Command::Pause,
         When::NothingFocused,
+    ),
+    entry(
+        SESSION,
+        &[EDIT_NOTE],
+        "Write a note on the selected capture",
+        Command::EditNote,
+        When::Always,
+    ),
+    entry(
+        SESSION,
+        &[TOGGLE_PIN],
+        "Pin or unpin the selected capture",
+        Command::TogglePin,
+        When::Always,
+    ),
+    entry(
+        SESSION,
+        &[COLUMNS],
+        "Add or remove your own table columns",
+        Command::Columns,
+        When::Always,
     ),
     entry(
         SESSION,

@@ -50,6 +50,9 @@ pub struct Filter {
     pub entities: TypeSet,
     pub paths: PathSet,
     pub statuses: StatusSet,
+    /// Only the rows of pinned captures. Applied after the rest, from the
+    /// session's pins (a look-up per pin): [`Filter::matches`] ignores it.
+    pub pinned_only: bool,
 }
 
 impl Filter {
@@ -63,7 +66,15 @@ impl Filter {
 
     /// Shows every row: no text, every toggle on.
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty() && self.groups_all()
+        self.text.trim().is_empty() && self.groups_all() && !self.pinned_only
+    }
+
+    /// This filter without "pinned only": what the scans look at.
+    fn scanned(&self) -> Filter {
+        Filter {
+            pinned_only: false,
+            ..self.clone()
+        }
     }
 
     fn groups_all(&self) -> bool {
@@ -92,6 +103,7 @@ impl Filter {
             && self.entities.is_subset(wider.entities)
             && self.paths.is_subset(wider.paths)
             && self.statuses.is_subset(wider.statuses)
+            && (self.pinned_only || !wider.pinned_only)
     }
 }
 
@@ -166,6 +178,18 @@ pub struct FilteredRows {
     /// Wakes the window when a worker is done; `None`: no workers, every
     /// filter is applied before `set_filter` returns.
     background: Option<Waker>,
+    /// The filter asked for last, "pinned only" included.
+    asked: Filter,
+    /// With "pinned only": the rows shown that are pinned.
+    pinned: Option<Pinned>,
+}
+
+/// The pinned rows among those a scan shows, made again when the pins, the
+/// session or the rows shown change.
+struct Pinned {
+    rows: Vec<u32>,
+    /// (session generation, marks revision, rows looked at, rows shown).
+    key: (u64, u64, usize, usize),
 }
 
 impl fmt::Debug for FilteredRows {
@@ -191,9 +215,11 @@ impl FilteredRows {
     /// applied before they return.
     pub fn new(filter: Filter) -> Self {
         Self {
-            shown: Shown::new(filter),
+            shown: Shown::new(filter.scanned()),
             search: None,
             background: None,
+            pinned: None,
+            asked: filter,
         }
     }
 
@@ -209,9 +235,7 @@ impl FilteredRows {
     /// The filter asked for last (the rows shown may still be the previous
     /// one's while [`FilteredRows::is_searching`]).
     pub fn filter(&self) -> &Filter {
-        self.search
-            .as_ref()
-            .map_or(&self.shown.filter, |s| &s.filter)
+        &self.asked
     }
 
     /// A worker is applying [`FilteredRows::filter`] (or looking at many
@@ -224,7 +248,17 @@ impl FilteredRows {
     /// typed, a toggle turned off) only the rows shown now are looked at again.
     /// A search that starts here is taken by a later [`FilteredRows::update`].
     pub fn set_filter(&mut self, filter: Filter, session: &Session) {
-        if filter == *self.filter() {
+        if filter == self.asked {
+            self.update(session);
+            return;
+        }
+        self.asked = filter.clone();
+        let filter = filter.scanned();
+        let scanned = self
+            .search
+            .as_ref()
+            .map_or(&self.shown.filter, |s| &s.filter);
+        if filter == *scanned {
             self.update(session);
             return;
         }
@@ -234,6 +268,7 @@ impl FilteredRows {
             self.begin(filter, session, true);
         }
         self.follow(session);
+        self.follow_pins(session);
     }
 
     /// Looks at the rows added since the last call (all of them after the
@@ -247,6 +282,7 @@ impl FilteredRows {
             match search.poll() {
                 Poll::Pending if valid => {
                     self.search = Some(search);
+                    self.follow_pins(session);
                     return false;
                 }
                 Poll::Done(rows) if valid && search.from == 0 => {
@@ -277,7 +313,49 @@ impl FilteredRows {
             }
         }
         self.follow(session);
+        self.follow_pins(session);
         searching && self.search.is_none()
+    }
+
+    /// Keeps the pinned rows shown in line with the pins and the rows a
+    /// scan shows.
+    fn follow_pins(&mut self, session: &Session) {
+        if !self.asked.pinned_only {
+            self.pinned = None;
+            return;
+        }
+        let key = (
+            session.generation(),
+            session.marks().revision(),
+            self.shown.seen,
+            self.base_len(),
+        );
+        if self.pinned.as_ref().is_some_and(|p| p.key == key) {
+            return;
+        }
+        let rows = session
+            .pinned_rows()
+            .into_iter()
+            .filter(|&row| self.base_position(row as usize).is_some())
+            .collect();
+        self.pinned = Some(Pinned { rows, key });
+    }
+
+    fn base_len(&self) -> usize {
+        if self.shown.filter.is_empty() {
+            self.shown.seen
+        } else {
+            self.shown.rows.len()
+        }
+    }
+
+    fn base_position(&self, session_row: usize) -> Option<usize> {
+        if self.shown.filter.is_empty() {
+            (session_row < self.shown.seen).then_some(session_row)
+        } else {
+            let row = u32::try_from(session_row).ok()?;
+            self.shown.rows.binary_search(&row).ok()
+        }
     }
 
     /// Shows `filter`'s rows: found here when they are few to look at (or
@@ -369,10 +447,9 @@ impl FilteredRows {
 
     /// How many rows are shown (N in "N of M").
     pub fn len(&self) -> usize {
-        if self.shown.filter.is_empty() {
-            self.shown.seen
-        } else {
-            self.shown.rows.len()
+        match &self.pinned {
+            Some(pinned) => pinned.rows.len(),
+            None => self.base_len(),
         }
     }
 
@@ -387,6 +464,9 @@ impl FilteredRows {
 
     /// The session row index of the `nth` row shown.
     pub fn row_index(&self, nth: usize) -> Option<usize> {
+        if let Some(pinned) = &self.pinned {
+            return pinned.rows.get(nth).map(|&r| r as usize);
+        }
         if self.shown.filter.is_empty() {
             (nth < self.shown.seen).then_some(nth)
         } else {
@@ -396,11 +476,12 @@ impl FilteredRows {
 
     /// Where a session row sits among the rows shown; `None` when hidden.
     pub fn position(&self, session_row: usize) -> Option<usize> {
-        if self.shown.filter.is_empty() {
-            (session_row < self.shown.seen).then_some(session_row)
-        } else {
-            let row = u32::try_from(session_row).ok()?;
-            self.shown.rows.binary_search(&row).ok()
+        match &self.pinned {
+            Some(pinned) => {
+                let row = u32::try_from(session_row).ok()?;
+                pinned.rows.binary_search(&row).ok()
+            }
+            None => self.base_position(session_row),
         }
     }
 
