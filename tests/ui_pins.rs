@@ -163,7 +163,7 @@ fn a_pinned_note_survives_export_and_opening_in_a_fresh_window() {
         first.get_by_role_and_label(Role::Button, "Export…").click();
         settle(&mut first);
     }
-    first.get_by_label_contains("Exported 4 capture(s)");
+    first.get_by_label_contains("Exported 4 captures");
     let text = std::fs::read_to_string(&path).expect("the session was written");
     assert!(text.contains("\"version\":3"), "{}", &text[..200]);
 
@@ -213,7 +213,7 @@ fn the_bug_report_names_the_pin_and_keeps_the_note() {
         .get_by_role_and_label(Role::Button, "Bug report…")
         .click();
     settle(&mut harness);
-    harness.get_by_label_contains("Wrote a bug report of 1 capture(s)");
+    harness.get_by_label_contains("Wrote a bug report of 1 capture,");
     let file = std::fs::File::open(&path).expect("the report was written");
     let mut zip = zip::ZipArchive::new(file).expect("a zip");
     let mut read = |name: &str| {
