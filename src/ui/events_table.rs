@@ -21,9 +21,10 @@ use super::settings::SavedColumn;
 use super::shortcuts::Nav;
 use super::theme::{self, palette};
 
+const NOTE: &str = "Note";
 const COLUMNS: [&str; 10] = [
     "Time",
-    "Note",
+    NOTE,
     "Path",
     "Event",
     "Type",
@@ -281,12 +282,32 @@ pub fn show(
     }
     state.follow_sort(session, visible);
 
-    let p = palette(ui);
-    // Shown once any capture was forwarded.
-    let forwarded = session.exchanges.has_forwards();
     // A click anywhere on a row selects it, so cells must not take clicks
     // for text selection.
     ui.style_mut().interaction.selectable_labels = false;
+    // The user's own columns may not fit beside the detail: scroll across.
+    egui::ScrollArea::horizontal()
+        .id_salt("events-across")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            table(ui, session, visible, selection, state, own_columns, actions)
+        });
+}
+
+/// The table itself, as wide as its columns.
+fn table(
+    ui: &mut Ui,
+    session: &Session,
+    visible: &FilteredRows,
+    selection: Option<RowId>,
+    state: &mut TableState,
+    own_columns: &[SavedColumn],
+    actions: &mut Vec<Action>,
+) {
+    let p = palette(ui);
+    // Shown once any capture was forwarded, pinned or noted.
+    let forwarded = session.exchanges.has_forwards();
+    let marked = !session.marks().is_empty();
     let mut table = TableBuilder::new(ui)
         .id_salt("events")
         .striped(true)
@@ -294,13 +315,16 @@ pub fn show(
         .sense(Sense::click())
         .stick_to_bottom(true)
         .cell_layout(Layout::left_to_right(Align::Center))
-        .column(Column::initial(96.0).clip(true))
-        .column(Column::initial(70.0).clip(true))
+        .column(Column::initial(96.0).clip(true));
+    if marked {
+        table = table.column(Column::initial(70.0).clip(true));
+    }
+    table = table
         .column(Column::initial(72.0).clip(true))
         .column(Column::initial(72.0).clip(true))
         .column(Column::initial(80.0).clip(true))
         .column(Column::initial(88.0).clip(true))
-        .column(Column::remainder().at_least(48.0).clip(true))
+        .column(Column::remainder().at_least(120.0).clip(true))
         .column(Column::initial(62.0).clip(true))
         .column(Column::initial(92.0).clip(true))
         .column(Column::initial(56.0).clip(true));
@@ -318,7 +342,7 @@ pub fn show(
     let sorting = state.is_sorting();
     table
         .header(theme::ROW_HEIGHT, |mut header| {
-            for name in COLUMNS {
+            for name in COLUMNS.into_iter().filter(|&name| marked || name != NOTE) {
                 header.col(|ui| {
                     ui.add(egui::Label::new(RichText::new(name).strong()).sense(Sense::click()))
                         .context_menu(|ui| columns_menu(ui, actions));
@@ -344,7 +368,9 @@ pub fn show(
                 row.col(|ui| {
                     super::clock::received(ui, capture.received_at);
                 });
-                row.col(|ui| mark_cell(ui, session, capture.id));
+                if marked {
+                    row.col(|ui| mark_cell(ui, session, capture.id));
+                }
                 row.col(|ui| {
                     ui.label(capture.head.url());
                 });

@@ -47,7 +47,10 @@ pub fn show(ui: &mut Ui, filter: &mut Filter, shown: usize, total: usize, search
         } else {
             format!("{} of {}", count(shown), count(total))
         };
-        ui.label(RichText::new(count).strong());
+        // The count is one unit: a wrap inside it reads as two labels.
+        ui.add(
+            egui::Label::new(RichText::new(count).strong()).wrap_mode(egui::TextWrapMode::Extend),
+        );
         if searching {
             let size = ui.text_style_height(&egui::TextStyle::Body);
             ui.add(egui::Spinner::new().size(size)).widget_info(|| {
