@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::capture::{Received, Routes};
 use crate::cli::Command;
+use crate::human::{self, counted};
 use crate::outbound::curl::{curl_command, from_capture};
 use crate::outbound::replay::replay_request;
 use crate::outbound::scenario::{Scenario, ScenarioOptions, ScenarioUrls};
@@ -133,7 +134,11 @@ pub fn send(
             tally.add(&outcome);
         },
     );
-    let _ = writeln!(out, "{}", tally.summary("request(s)", started.elapsed()));
+    let _ = writeln!(
+        out,
+        "{}",
+        tally.summary(["request", "requests"], started.elapsed())
+    );
     let _ = out.flush();
     tally.status()
 }
@@ -272,8 +277,12 @@ pub fn scenario(
             tally.add(&outcome);
         },
     );
-    let what = format!("{scenario} step(s)");
-    let _ = writeln!(out, "{}", tally.summary(&what, started.elapsed()));
+    let what = [format!("{scenario} step"), format!("{scenario} steps")];
+    let _ = writeln!(
+        out,
+        "{}",
+        tally.summary([&what[0], &what[1]], started.elapsed())
+    );
     let _ = out.flush();
     tally.status()
 }
@@ -346,7 +355,11 @@ pub fn replay(
             tally.add(&outcome);
         },
     );
-    let _ = writeln!(out, "{}", tally.summary("replay(s)", started.elapsed()));
+    let _ = writeln!(
+        out,
+        "{}",
+        tally.summary(["replay", "replays"], started.elapsed())
+    );
     let _ = out.flush();
     tally.status()
 }
@@ -482,15 +495,17 @@ impl Tally {
         }
     }
 
-    /// "100 request(s) in 0.52 s (192 req/s): 0 not 2xx; p50 4.1 ms, p99 9.0 ms".
-    fn summary(&mut self, what: &str, wall: Duration) -> String {
+    /// "100 requests in 0.52 s (192 req/s): 0 not 2xx; p50 4.1 ms, p99 9.0 ms".
+    fn summary(&mut self, [one, many]: [&str; 2], wall: Duration) -> String {
         self.times.sort_unstable();
         let count = self.times.len();
         let rate = count as f64 / wall.as_secs_f64().max(1e-9);
         format!(
-            "{count} {what} in {:.2} s ({rate:.0} req/s): {} not 2xx; p50 {}, p99 {}",
+            "{} in {:.2} s ({} req/s): {} not 2xx; p50 {}, p99 {}",
+            counted(count, one, many),
             wall.as_secs_f64(),
-            self.failed,
+            human::count(rate.round() as u64),
+            human::count(self.failed),
             self.percentile(50),
             self.percentile(99)
         )
@@ -577,10 +592,10 @@ mod tests {
             tally.times.push(Duration::from_millis(ms));
         }
         tally.failed = 3;
-        let line = tally.summary("request(s)", Duration::from_secs(1));
+        let line = tally.summary(["request", "requests"], Duration::from_secs(1));
         assert!(
             line.starts_with(
-                "100 request(s) in 1.00 s (100 req/s): 3 not 2xx; p50 50.0 ms, p99 99.0 ms"
+                "100 requests in 1.00 s (100 req/s): 3 not 2xx; p50 50.0 ms, p99 99.0 ms"
             ),
             "{line}"
         );

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::capture::{Received, Routes};
 use crate::cli::RedactArgs;
+use crate::human::counted;
 use crate::outbound::Exchange;
 use crate::redact::{Options, Policy, Redactor, Tally};
 use crate::report::{self, Context, Redaction, Report};
@@ -118,13 +119,14 @@ pub fn export(
     let kept = kept_exchanges(&captures, &exchanges);
     let mut line = match kind {
         Kind::Session => format!(
-            "wrote {} capture(s) and {kept} exchange(s) to {}",
-            captures.len(),
+            "wrote {} and {} to {}",
+            counted(captures.len(), "capture", "captures"),
+            counted(kept, "exchange", "exchanges"),
             out.display()
         ),
         Kind::Har => format!(
-            "wrote {} HAR entries to {}",
-            captures.len() + kept,
+            "wrote {} to {}",
+            counted(captures.len() + kept, "HAR entry", "HAR entries"),
             out.display()
         ),
     };
@@ -260,9 +262,9 @@ pub fn report(request: ReportRequest) -> Result<String, String> {
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
 
     let mut line = format!(
-        "wrote a report of {} event(s) in {} capture(s) to {}",
-        report.session.row_count(),
-        report.session.capture_count(),
+        "wrote a report of {} in {} to {}",
+        counted(report.session.row_count(), "event", "events"),
+        counted(report.session.capture_count(), "capture", "captures"),
         out.display()
     );
     match (&tally, &redactor) {
@@ -272,7 +274,7 @@ pub fn report(request: ReportRequest) -> Result<String, String> {
     Ok(line)
 }
 
-/// "; redacted 12 value(s) with the default policy, 1 body not JSON
+/// "; redacted 12 values with the default policy, 1 body not JSON
 /// replaced whole".
 fn redaction_summary(tally: &Tally, redactor: &Redactor) -> String {
     let policy = if redactor.policy().is_default() {
@@ -280,17 +282,20 @@ fn redaction_summary(tally: &Tally, redactor: &Redactor) -> String {
     } else {
         "a custom policy"
     };
-    let mut line = format!("; redacted {} value(s) with {policy}", tally.total());
+    let mut line = format!(
+        "; redacted {} with {policy}",
+        counted(tally.total(), "value", "values")
+    );
     if tally.unparsed_replaced > 0 {
         line.push_str(&format!(
-            ", {} body(ies) not JSON replaced whole",
-            tally.unparsed_replaced
+            ", {} not JSON replaced whole",
+            counted(tally.unparsed_replaced, "body", "bodies")
         ));
     }
     if tally.unparsed_kept > 0 {
         line.push_str(&format!(
-            ", {} body(ies) not JSON kept as they are",
-            tally.unparsed_kept
+            ", {} not JSON kept as they are",
+            counted(tally.unparsed_kept, "body", "bodies")
         ));
     }
     line

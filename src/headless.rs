@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicU64;
 use crossbeam_channel::{bounded, select};
 
 use crate::capture::Capture;
+use crate::human::counted;
 use crate::journal::{self, Journal};
 use crate::listener::{Listener, ListenerConfig, Outputs};
 use crate::outbound::{Exchange, Origin};
@@ -167,8 +168,8 @@ pub fn listen(
     }
     let _ = writeln!(
         stdout,
-        "wrote {} capture(s) to {}",
-        captures.len(),
+        "wrote {} to {}",
+        counted(captures.len(), "capture", "captures"),
         out.display()
     );
     let _ = stdout.flush();

@@ -4,6 +4,7 @@ use clap::Parser;
 use hookscope::capture::Routes;
 use hookscope::cli::{Cli, Command, DesktopAction};
 use hookscope::export::{self, Kind};
+use hookscope::human::counted;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -138,7 +139,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Recover { out }) => {
             let captures = hookscope::journal::recover_newest(&data_dir, &out)?;
             println!(
-                "recovered {captures} capture(s) to {}; the journal is kept in {}",
+                "recovered {} to {}; the journal is kept in {}",
+                counted(captures, "capture", "captures"),
                 out.display(),
                 data_dir.join(hookscope::journal::DIR).display()
             );

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::capture::{Capture, Routes, RowSummary};
 use crate::hs::{Finding, Level};
+use crate::human::{count, counted};
 use crate::session::open;
 use crate::task::Progress;
 
@@ -55,12 +56,13 @@ pub fn run(
                 let events: usize = captures.iter().map(|c| c.summary.rows().len()).sum();
                 let _ = writeln!(
                     out,
-                    "{}: {format}, {} capture(s), {events} event(s): {} error(s), {} warning(s), {} info",
+                    "{}: {format}, {}, {}: {}, {}, {} info",
                     path.display(),
-                    captures.len(),
-                    counts.error,
-                    counts.warning,
-                    counts.info
+                    counted(captures.len(), "capture", "captures"),
+                    counted(events, "event", "events"),
+                    counted(counts.error, "error", "errors"),
+                    counted(counts.warning, "warning", "warnings"),
+                    count(counts.info)
                 );
                 if counts.error > 0 && status == CLEAN {
                     status = ERRORS;

@@ -170,7 +170,7 @@ fn send_delivers_the_exact_bytes_and_headers_given() {
         "{out}"
     );
     let summary = out.lines().last().unwrap_or_default();
-    assert!(summary.starts_with("4 request(s) in "), "{summary}");
+    assert!(summary.starts_with("4 requests in "), "{summary}");
     assert!(summary.contains(": 0 not 2xx; p50 "), "{summary}");
 
     let captures: Vec<Capture> = (0..4).map(|_| target.next_capture()).collect();
@@ -367,7 +367,7 @@ fn every_scenario_delivers_its_events_to_the_target() {
         out.lines()
             .last()
             .unwrap_or_default()
-            .starts_with("20 burst step(s) in "),
+            .starts_with("20 burst steps in "),
         "{out}"
     );
     let burst: Vec<Capture> = (0..20).map(|_| target.next_capture()).collect();

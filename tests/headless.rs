@@ -105,7 +105,7 @@ fn listen_with_a_count_captures_that_many_requests_and_writes_them() {
     assert!(
         stdout
             .last()
-            .is_some_and(|l| l.starts_with("wrote 3 capture(s)")),
+            .is_some_and(|l| l.starts_with("wrote 3 captures")),
         "{stdout:?}"
     );
 

@@ -617,7 +617,7 @@ fn recover_writes_the_newest_unfinished_session() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("recovered 3 capture(s)"), "{stdout:?}");
+    assert!(stdout.contains("recovered 3 captures"), "{stdout:?}");
     let bytes = std::fs::read(&out).expect("the session file");
     let read = file::read(&bytes, &Routes::default())
         .expect("a session")

@@ -280,7 +280,7 @@ fn the_cli_exports_and_validates_version_2_files() {
     let output = common::run_to_end(&["validate", session.to_str().expect("utf-8")]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("hookscope session, 3 capture(s)"),
+        stdout.contains("hookscope session, 3 captures"),
         "{output:?}"
     );
 }
