@@ -82,7 +82,13 @@ fn overview_harness(session: Session) -> Harness<'static, Overview> {
         .with_size([1200.0, 800.0])
         .build_ui_state(
             |ui, state: &mut Overview| {
-                overview_view::show(ui, &state.session, &mut state.view, &mut state.actions);
+                overview_view::show(
+                    ui,
+                    &state.session,
+                    &mut state.view,
+                    None,
+                    &mut state.actions,
+                );
             },
             Overview {
                 session,

@@ -417,3 +417,44 @@ fn a_focused_search_box_leaves_an_idle_window_idle() {
         "an idle window with a focused search box asks for no repaint"
     );
 }
+
+#[test]
+fn the_arrows_move_in_the_overviews_anomaly_list_and_enter_opens_the_event() {
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .feed(capture("/candidate", CANDIDATE_CREATION));
+    // A delete with no creation before it, then the same delete again.
+    harness.state_mut().feed(capture("/job", JOB_DELETE));
+    harness.state_mut().feed(capture("/job", JOB_DELETE));
+    harness.run();
+    let row_id =
+        |harness: &Harness<'static, App>, n: usize| harness.state().session().row(n).unwrap().id;
+    let (first, second) = (row_id(&harness, 1), row_id(&harness, 2));
+
+    ctrl(&mut harness, Key::Num3);
+    assert_eq!(harness.state().view(), View::Overview);
+    press(&mut harness, Key::ArrowDown);
+    assert_eq!(
+        harness.state().selection(),
+        Some(first),
+        "Down selects the first anomaly"
+    );
+    assert_eq!(
+        harness.state().view(),
+        View::Overview,
+        "moving does not leave the Overview"
+    );
+    press(&mut harness, Key::ArrowDown);
+    assert_eq!(harness.state().selection(), Some(second));
+    press(&mut harness, Key::ArrowUp);
+    assert_eq!(harness.state().selection(), Some(first));
+
+    press(&mut harness, Key::Enter);
+    assert_eq!(
+        harness.state().view(),
+        View::Events,
+        "Enter opens the event"
+    );
+    assert_eq!(harness.state().selection(), Some(first));
+}

@@ -1024,7 +1024,15 @@ impl App {
             }
             View::Entities => self.entities.navigate(&self.session, nav, page),
             View::Send => self.send.navigate(&self.session, nav, page),
-            View::Overview => {}
+            View::Overview => {
+                let row = self
+                    .overview
+                    .navigate(&self.session, self.selection, nav, page);
+                // Selected here; Enter opens it in the Events view.
+                if let Some(id) = row {
+                    self.apply(Action::Select(id), ctx);
+                }
+            }
         }
     }
 
@@ -1054,6 +1062,12 @@ impl App {
             }
             View::Send if self.send.selected().is_none() => {
                 self.send.navigate(&self.session, shortcuts::Nav::End, 1)
+            }
+            View::Overview => {
+                if let Some(id) = self.selection {
+                    self.detail.show_event();
+                    self.apply(Action::Show(id), ctx);
+                }
             }
             _ => {}
         }
@@ -1515,9 +1529,13 @@ impl eframe::App for App {
                     )
                 }
                 View::Entities => entities_view::show(ui, &self.session, &mut self.entities),
-                View::Overview => {
-                    overview_view::show(ui, &self.session, &mut self.overview, &mut actions)
-                }
+                View::Overview => overview_view::show(
+                    ui,
+                    &self.session,
+                    &mut self.overview,
+                    self.selection,
+                    &mut actions,
+                ),
                 View::Send => send_view::show(
                     ui,
                     &mut self.send,

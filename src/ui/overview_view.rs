@@ -21,6 +21,7 @@ use crate::session::overview::Overview;
 use crate::session::{Anomaly, AnomalyKind, RowId, Session};
 
 use super::app::Action;
+use super::shortcuts::Nav;
 use super::theme::{self, Palette, level_color, palette, status_color};
 
 const CHART_HEIGHT: f32 = 120.0;
@@ -36,6 +37,8 @@ pub struct OverviewState {
     of_kind: Vec<u32>,
     /// How many anomalous rows `of_kind` has looked at.
     scanned: usize,
+    /// The line the keyboard moved to, scrolled into view next frame.
+    reveal: Option<usize>,
 }
 
 impl OverviewState {
@@ -83,6 +86,22 @@ impl OverviewState {
         self.scanned = flagged;
     }
 
+    /// The event on the anomaly line a move from `selection` lands on.
+    pub fn navigate(
+        &mut self,
+        session: &Session,
+        selection: Option<RowId>,
+        nav: Nav,
+        page: usize,
+    ) -> Option<RowId> {
+        let lines = self.lines(session);
+        let current =
+            selection.and_then(|id| (0..lines).find(|&n| self.line(session, n) == Some(id)));
+        let next = nav.target(current, lines, page)?;
+        self.reveal = Some(next);
+        self.line(session, next)
+    }
+
     /// How many lines the anomaly list has.
     fn lines(&self, session: &Session) -> usize {
         match self.kind {
@@ -103,7 +122,13 @@ impl OverviewState {
 
 /// Counts, the events-per-minute chart and the anomaly list; a click on an
 /// anomaly pushes `Action::Show` for its event.
-pub fn show(ui: &mut Ui, session: &Session, state: &mut OverviewState, actions: &mut Vec<Action>) {
+pub fn show(
+    ui: &mut Ui,
+    session: &Session,
+    state: &mut OverviewState,
+    selection: Option<RowId>,
+    actions: &mut Vec<Action>,
+) {
     state.refresh(session);
     let p = palette(ui);
     if session.is_empty() {
@@ -118,7 +143,7 @@ pub fn show(ui: &mut Ui, session: &Session, state: &mut OverviewState, actions: 
     section(ui, "Events per minute");
     per_minute_chart(ui, &state.overview, &p);
     ui.add_space(theme::SECTION_GAP);
-    anomaly_list(ui, session, state, actions, &p);
+    anomaly_list(ui, session, state, selection, actions, &p);
 }
 
 fn section(ui: &mut Ui, title: &str) {
@@ -384,7 +409,8 @@ fn minute_text(at: DateTime<FixedOffset>, same_day: bool) -> String {
 fn anomaly_list(
     ui: &mut Ui,
     session: &Session,
-    state: &OverviewState,
+    state: &mut OverviewState,
+    selection: Option<RowId>,
     actions: &mut Vec<Action>,
     p: &Palette,
 ) {
@@ -410,7 +436,11 @@ fn anomaly_list(
     }
 
     ui.style_mut().interaction.selectable_labels = false;
-    TableBuilder::new(ui)
+    let mut table = TableBuilder::new(ui);
+    if let Some(line) = state.reveal.take() {
+        table = table.scroll_to_row(line, None);
+    }
+    table
         .id_salt("overview-anomalies")
         .striped(true)
         .resizable(true)
@@ -441,6 +471,7 @@ fn anomaly_list(
                 let Some(shown) = pick(&anomalies, state.kind) else {
                     return;
                 };
+                row.set_selected(selection == Some(id));
                 row.col(|ui| {
                     let time = local(view.capture.received_at).format("%H:%M:%S%.3f");
                     ui.label(RichText::new(time.to_string()).monospace());
