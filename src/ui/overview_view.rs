@@ -473,8 +473,7 @@ fn anomaly_list(
                 };
                 row.set_selected(selection == Some(id));
                 row.col(|ui| {
-                    let time = local(view.capture.received_at).format("%H:%M:%S%.3f");
-                    ui.label(RichText::new(time.to_string()).monospace());
+                    super::clock::received(ui, view.capture.received_at);
                 });
                 row.col(|ui| {
                     level_badge(ui, shown.level);
