@@ -489,9 +489,6 @@ pub fn format_duration(duration: std::time::Duration) -> String {
     }
 }
 
-/// Sizes are written for people by the shared helper.
-pub use crate::human::format_size;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,7 +117,7 @@ pub fn listener_settings(
         ),
         (
             "Largest body".to_owned(),
-            crate::cli::format_size(config.max_body),
+            crate::human::format_size(config.max_body),
         ),
         (
             "Read timeout".to_owned(),

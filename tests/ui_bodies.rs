@@ -5,7 +5,7 @@ mod common;
 use common::{JOB_CREATION, app as harness, request, step_until};
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use hookscope::cli::format_size;
+use hookscope::human::format_size;
 use hookscope::ingest::ListenerState;
 
 #[test]

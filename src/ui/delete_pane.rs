@@ -1,13 +1,12 @@
 //! The delete pane: which entity went, and what the session saw of it before.
 
-use chrono::Local;
 use egui::{RichText, Ui};
 
 use crate::session::{EntityKey, RowId, Session};
 
 use super::app::Action;
-use super::fields_view;
 use super::theme::{self, palette};
+use super::{clock, fields_view};
 
 pub fn show(
     ui: &mut Ui,
@@ -59,12 +58,13 @@ pub fn show(
     }
     for view in earlier {
         ui.horizontal(|ui| {
-            let time = view.capture.received_at.with_timezone(&Local);
+            let at = view.capture.received_at;
             if let Some(event) = view.summary.event() {
                 theme::event_badge(ui, &event);
             }
-            let text = format!("{}  {}", time.format("%H:%M:%S%.3f"), view.summary.label);
-            if ui.link(text).on_hover_text("Show this event").clicked() {
+            let text = format!("{}  {}", clock::time_of_day(at), view.summary.label);
+            let hover = format!("Show this event\n{}", clock::hover(at));
+            if ui.link(text).on_hover_text(hover).clicked() {
                 actions.push(Action::Show(view.id));
             }
         });

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::cli::format_size;
 use crate::hs::Level;
+use crate::human::format_size;
 use crate::session::filter::{Filter, FilteredRows};
 use crate::session::{RowId, Session, columns};
 use crate::task::Task;

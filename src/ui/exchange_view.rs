@@ -8,11 +8,11 @@ use chrono::Local;
 use egui::{RichText, Ui};
 
 use crate::capture::answer::reason_phrase;
-use crate::cli::format_size;
+use crate::human::format_size;
 use crate::outbound::curl::curl_command;
 use crate::outbound::{Exchange, Origin};
 
-use super::raw_views::{cut_at_char, read_only_text};
+use super::raw_views::{body_text, cut_at_char};
 use super::theme::palette;
 
 /// Answer bodies longer than this are cut for display.
@@ -103,7 +103,7 @@ pub fn show(ui: &mut Ui, exchange: &Exchange) {
                 .ok()
                 .and_then(|v| serde_json::to_string_pretty(&v).ok());
             let shown = pretty.as_deref().unwrap_or(&text);
-            read_only_text(ui, status.id, cut_at_char(shown, SHOWN_BYTES));
+            body_text(ui, status.id, cut_at_char(shown, SHOWN_BYTES));
         }
         Err(failure) => {
             ui.label(
@@ -133,7 +133,7 @@ pub fn show(ui: &mut Ui, exchange: &Exchange) {
     .show(ui, |ui| {
         let caption = ui.label(RichText::new("As sent").color(p.muted));
         let text = String::from_utf8_lossy(&request.body);
-        read_only_text(ui, caption.id, cut_at_char(&text, SHOWN_BYTES));
+        body_text(ui, caption.id, cut_at_char(&text, SHOWN_BYTES));
     });
 }
 

@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 
 use crate::capture::Capture;
 use crate::capture::answer::reason_phrase;
-use crate::cli::format_size;
+use crate::human::format_size;
 
 use super::highlight;
 use super::theme::palette;
@@ -145,11 +145,15 @@ pub fn response(ui: &mut Ui, capture: &Capture, pretty_body: &str) {
             .color(palette(ui).muted),
     );
     ui.add_space(6.0);
-    // A chosen answer may be any text.
-    if highlight::looks_like_json(pretty_body) {
-        json_text(ui, caption.id, pretty_body);
+    body_text(ui, caption.id, pretty_body);
+}
+
+/// A body that may be any text: in JSON colours when it looks like JSON.
+pub(super) fn body_text(ui: &mut Ui, caption: egui::Id, text: &str) {
+    if highlight::looks_like_json(text) {
+        json_text(ui, caption, text);
     } else {
-        read_only_text(ui, caption.id, pretty_body);
+        read_only_text(ui, caption, text);
     }
 }
 
