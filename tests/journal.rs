@@ -185,9 +185,18 @@ fn journal_with(dir: &Path, header: &[u8], records: &[&[u8]]) -> journal::Unfini
         bytes.extend_from_slice(record);
     }
     std::fs::write(&path, bytes).expect("write");
-    let found = journal::unfinished(dir).expect("list");
-    assert_eq!(found.len(), 1);
-    found.into_iter().next().expect("one")
+    // A test of this binary spawning a process at the moment the journal
+    // was open hands the child its descriptor, and so its lock, until the
+    // child's exec: the journal is listed once that instant has passed.
+    let deadline = Instant::now() + common::WAIT;
+    loop {
+        let found = journal::unfinished(dir).expect("list");
+        if found.len() == 1 || Instant::now() > deadline {
+            assert_eq!(found.len(), 1);
+            return found.into_iter().next().expect("one");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// The header a journal of this hookscope starts with.
