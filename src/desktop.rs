@@ -247,14 +247,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_plain_path_is_used_as_it_is() {
-        let entry = desktop_entry(Path::new("/usr/local/bin/hookscope")).unwrap();
+    fn a_plain_path_is_used_as_it_is() -> Result<(), String> {
+        let entry = desktop_entry(Path::new("/usr/local/bin/hookscope"))?;
         assert!(
             entry.contains("\nExec=/usr/local/bin/hookscope %F\n"),
             "{entry}"
         );
         assert!(entry.contains("\nTryExec=/usr/local/bin/hookscope\n"));
         assert!(entry.contains("MimeType=application/x-hookscope-session;"));
+        Ok(())
     }
 
     #[test]
@@ -267,12 +268,12 @@ mod tests {
     }
 
     #[test]
-    fn every_file_written_is_one_uninstall_removes() {
-        let written: Vec<PathBuf> = files(Path::new("/bin/hookscope"))
-            .unwrap()
+    fn every_file_written_is_one_uninstall_removes() -> Result<(), String> {
+        let written: Vec<PathBuf> = files(Path::new("/bin/hookscope"))?
             .into_iter()
             .map(|(path, _)| path)
             .collect();
         assert_eq!(written, installed_paths());
+        Ok(())
     }
 }
