@@ -56,10 +56,24 @@ pub fn row_data(body: &Value, element: u32) -> Option<&Value> {
 
 /// The cell of `capture`'s row `row` for `pointer`.
 pub fn cell(capture: &Capture, row: u32, pointer: &str) -> String {
-    let Ok(body) = serde_json::from_slice::<Value>(capture.content()) else {
-        return String::new();
-    };
-    cell_of(&body, capture, row, pointer)
+    cells(capture, row, [pointer]).pop().unwrap_or_default()
+}
+
+/// The cells of `capture`'s row `row` for each of `pointers`, reading the
+/// body once.
+pub fn cells<'p>(
+    capture: &Capture,
+    row: u32,
+    pointers: impl IntoIterator<Item = &'p str>,
+) -> Vec<String> {
+    let body = serde_json::from_slice::<Value>(capture.content()).ok();
+    pointers
+        .into_iter()
+        .map(|pointer| match &body {
+            Some(body) => cell_of(body, capture, row, pointer),
+            None => String::new(),
+        })
+        .collect()
 }
 
 fn cell_of(body: &Value, capture: &Capture, row: u32, pointer: &str) -> String {

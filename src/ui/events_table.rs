@@ -233,16 +233,7 @@ impl TableState {
             let Some(capture) = session.capture(id.capture) else {
                 return vec![String::new(); columns.len()];
             };
-            let body = serde_json::from_slice::<serde_json::Value>(capture.content()).ok();
-            let element = capture.summary.row(id.row).and_then(|r| r.element());
-            let data = body
-                .as_ref()
-                .zip(element)
-                .and_then(|(body, element)| columns::row_data(body, element));
-            columns
-                .iter()
-                .map(|c| columns::cell_text(data.and_then(|d| d.pointer(&c.pointer))))
-                .collect()
+            columns::cells(capture, id.row, columns.iter().map(|c| c.pointer.as_str()))
         })
     }
 
