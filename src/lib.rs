@@ -13,6 +13,7 @@ pub mod hs;
 pub mod human;
 pub mod ingest;
 pub mod journal;
+pub mod json_scan;
 pub mod listener;
 pub mod loading;
 pub mod outbound;

@@ -14,6 +14,7 @@ use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike};
 use crate::capture::summary::path_of;
 use crate::capture::{Capture, Received, Routes, RowSummary};
 use crate::hs::{Finding, Level};
+use crate::json_scan::{element_ranges, string_end};
 use crate::listener::ListenerConfig;
 use crate::outbound::{Exchange, ForwardMode};
 use crate::redact::{Options, Redactor, Tally};
@@ -725,19 +726,6 @@ fn pretty_json(json: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Where the string starting at `start` (a quote) ends, past its closing quote.
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
 fn skip_space(bytes: &[u8], mut i: usize) -> usize {
     while bytes.get(i).is_some_and(|b| b" \t\n\r".contains(b)) {
         i += 1;
@@ -747,35 +735,8 @@ fn skip_space(bytes: &[u8], mut i: usize) -> usize {
 
 /// Element `index` of a valid JSON array, as written.
 fn json_element(json: &str, index: usize) -> Option<&str> {
-    let bytes = json.as_bytes();
-    let mut i = skip_space(bytes, 0);
-    if bytes.get(i) != Some(&b'[') {
-        return None;
-    }
-    i += 1;
-    let mut depth = 0usize;
-    let mut n = 0;
-    let mut start = i;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i = string_end(bytes, i);
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' if depth > 0 => depth -= 1,
-            b',' | b']' if depth == 0 => {
-                if n == index {
-                    return Some(json[start..i].trim());
-                }
-                n += 1;
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    let range = element_ranges(json.as_bytes()).into_iter().nth(index)?;
+    json.get(range).map(str::trim)
 }
 
 #[cfg(test)]

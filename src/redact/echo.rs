@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::json::{decode, push_escaped};
 use super::pseudonym::Keyed;
+use crate::json_scan::string_end;
 
 /// Values shorter than this are not looked for: they would be found in
 /// any text ("Li" in "Lille").
@@ -83,19 +84,6 @@ impl Echoes {
         out.extend_from_slice(&body[copied..]);
         Some(out)
     }
-}
-
-/// The position after the string token that starts at `start`.
-fn string_end(body: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while let Some(at) = memchr::memchr2(b'"', b'\\', body.get(i..).unwrap_or_default()) {
-        if body[i + at] == b'\\' {
-            i += at + 2;
-        } else {
-            return i + at + 1;
-        }
-    }
-    body.len()
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use serde::de::IgnoredAny;
 use smallvec::SmallVec;
 
+use crate::json_scan;
+
 use super::Pass;
 use super::policy::Rule;
 use super::pseudonym::is_digits;
@@ -211,15 +213,7 @@ impl Walk<'_, '_, '_> {
 
     /// The position after the string that starts (with its quote) at `start`.
     fn string_end(&self, start: usize) -> usize {
-        let mut i = start + 1;
-        while let Some(at) = memchr::memchr2(b'"', b'\\', self.src.get(i..).unwrap_or_default()) {
-            if self.src[i + at] == b'\\' {
-                i += at + 2;
-            } else {
-                return i + at + 1;
-            }
-        }
-        self.src.len()
+        json_scan::string_end(self.src, start)
     }
 
     /// Past a value no rule reaches.

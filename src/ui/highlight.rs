@@ -8,6 +8,7 @@ use egui::text::{ByteIndex, LayoutJob, TextFormat};
 use egui::{Color32, FontId, TextStyle, Ui};
 
 use super::theme::{DARK, LIGHT, Palette};
+use crate::json_scan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Token {
@@ -110,16 +111,9 @@ pub fn tokenize(text: &str) -> Vec<(Range<usize>, Token)> {
 /// Just past the string starting at `start`: its closing quote, else the
 /// end of its line (a string cannot hold a raw line break).
 fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            b'\n' => return i,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
+    let line_end = memchr::memchr(b'\n', bytes.get(start..).unwrap_or_default())
+        .map_or(bytes.len(), |at| start + at);
+    json_scan::string_end(bytes.get(..line_end).unwrap_or(bytes), start)
 }
 
 fn next_is_colon(bytes: &[u8], from: usize) -> bool {

@@ -7,6 +7,7 @@ use super::needle::Needle;
 use super::toggles::{EntityClass, EventClass, KindSet, PathSet, StatusSet, TypeSet};
 use super::{Filter, RowView};
 use crate::capture::Capture;
+use crate::json_scan::element_ranges;
 
 /// A filter ready to run: the needle folded once.
 #[derive(Debug)]
@@ -98,52 +99,6 @@ impl<'a> BodyCache<'a> {
             None => true,
         }
     }
-}
-
-/// The byte ranges of the top-level elements of a JSON array body (empty if
-/// the body is not an array). Tolerant: stops where the text stops making
-/// sense, keeping the elements seen so far.
-fn element_ranges(body: &[u8]) -> Vec<Range<usize>> {
-    let mut elements = Vec::new();
-    let Some(open) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
-        return elements;
-    };
-    if body[open] != b'[' {
-        return elements;
-    }
-    let mut start = open + 1;
-    let mut depth = 0usize;
-    let mut i = start;
-    while i < body.len() {
-        match body[i] {
-            b'"' => {
-                // Skip the string, escapes included.
-                i += 1;
-                while i < body.len() {
-                    match body[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' if depth > 0 => depth -= 1,
-            b']' => {
-                if body[start..i].iter().any(|b| !b.is_ascii_whitespace()) {
-                    elements.push(start..i);
-                }
-                return elements;
-            }
-            b',' if depth == 0 => {
-                elements.push(start..i);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    elements
 }
 
 #[cfg(test)]
